@@ -1,0 +1,11 @@
+ALTER TABLE teams DROP CONSTRAINT teams_manager_id_fkey;
+DROP TABLE settings;
+DROP TABLE audit_log;
+DROP TABLE tokens;
+DROP TABLE outbox;
+DROP TABLE cases;
+DROP TABLE story_tags;
+DROP TABLE stories;
+DROP TABLE feedback;
+DROP TABLE staff;
+DROP TABLE teams;

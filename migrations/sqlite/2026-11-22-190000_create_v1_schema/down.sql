@@ -1,0 +1,10 @@
+DROP TABLE settings;
+DROP TABLE audit_log;
+DROP TABLE tokens;
+DROP TABLE outbox;
+DROP TABLE cases;
+DROP TABLE story_tags;
+DROP TABLE stories;
+DROP TABLE feedback;
+DROP TABLE staff;
+DROP TABLE teams;

@@ -1,0 +1,60 @@
+//! Builds the actix application (state, middleware, routes) and the HTTP server around it.
+//! `heard serve` and the integration tests both start Heard through [`start`].
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::config::{Secret, Settings};
+use crate::db::Pool;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub secret_key: Secret,
+}
+
+/// How many worker threads to run; tests use one.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    pub workers: usize,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// Starts serving on an already-bound listener; the returned server runs when awaited.
+/// SIGINT and SIGTERM stop accepting connections and let in-flight requests finish.
+pub fn start(
+    state: AppState,
+    listener: TcpListener,
+    options: ServerOptions,
+) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(256 * 1024))
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .app_data(web::JsonConfig::default().limit(64 * 1024))
+            .configure(crate::web::routes::configure)
+            .wrap(ErrorHandlers::new().default_handler(crate::web::errors::render))
+            .wrap(crate::web::middleware::security_headers())
+            .wrap(Compress::default())
+            .wrap(from_fn(crate::web::middleware::request_id))
+    })
+    .workers(options.workers)
+    .shutdown_timeout(30)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,57 @@
+//! `heard serve` (the default): migrate, print where to go, and serve until SIGINT/SIGTERM.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::Duration;
+
+use crate::app::{AppState, ServerOptions};
+use crate::config::Settings;
+use crate::db::{self, DbConn};
+use crate::store::{staff, tokens};
+
+pub fn run(settings: Settings) -> anyhow::Result<()> {
+    settings.ensure_data_dir()?;
+    let secret_key = settings.resolve_secret_key()?;
+    let pool = db::open(&settings.database)?;
+    let listener = TcpListener::bind(&settings.bind).with_context(|| {
+        format!(
+            "cannot listen on {} (is another server using it? set HEARD_BIND)",
+            settings.bind
+        )
+    })?;
+    let setup_link = {
+        let mut conn = pool.get().context("cannot reach the database")?;
+        setup_link(&mut conn, &settings.base_url)?
+    };
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = %settings.database, "Heard is listening");
+    println!(
+        "Heard is listening on http://{addr} (public URL {})",
+        settings.base_url
+    );
+    if let Some(link) = setup_link {
+        println!("No admin account yet. Create one, within 24 hours, at:\n  {link}");
+    }
+    let state = AppState {
+        pool,
+        settings: Arc::new(settings),
+        secret_key,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let server = crate::app::start(state, listener, ServerOptions::default())?;
+        server.await
+    })?;
+    tracing::info!("Heard stopped");
+    Ok(())
+}
+
+/// While no admin exists, a one-time link that creates the first one.
+pub fn setup_link(conn: &mut DbConn, base_url: &str) -> anyhow::Result<Option<String>> {
+    if staff::any_active_admin(conn)? {
+        return Ok(None);
+    }
+    let token = tokens::create(conn, tokens::TokenKind::Setup, None, Duration::hours(24))?;
+    Ok(Some(format!("{base_url}/setup?token={token}")))
+}

@@ -1,0 +1,188 @@
+//! `heard staff add` and `heard staff import FILE.csv`: all rows are checked before any is written.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::cli::StaffAddArgs;
+use crate::config::Settings;
+use crate::db::write_tx;
+use crate::domain::{Password, StaffFields, StaffInput};
+use crate::store::audit::Actor;
+use crate::store::staff::{self, AddError, Added, NewMember};
+
+const COLUMNS: [&str; 6] = ["name", "email", "role", "team", "handle", "manager_email"];
+
+pub fn add(settings: &Settings, args: &StaffAddArgs) -> anyhow::Result<()> {
+    let fields = StaffFields {
+        name: args.name.clone(),
+        email: args.email.clone(),
+        role: args.role.clone(),
+        team: args.team.clone().unwrap_or_default(),
+        handle: args.handle.clone().unwrap_or_default(),
+        manager_email: args.manager.clone().unwrap_or_default(),
+    };
+    let input = StaffInput::parse(&fields).map_err(|errors| {
+        let list: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "--{}: {}",
+                    e.field.replace('_', "-").replace("-email", ""),
+                    e.message
+                )
+            })
+            .collect();
+        anyhow::anyhow!(list.join("; "))
+    })?;
+    let password_hash = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        let password = Password::parse(line.trim_end_matches(['\n', '\r']))
+            .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+        Some(password.hash().map_err(|e| anyhow::anyhow!("{e}"))?)
+    } else {
+        None
+    };
+    let mut conn = super::open_db(settings)?;
+    let members = [NewMember {
+        input,
+        password_hash,
+    }];
+    let added = write_tx(&mut conn, |c| {
+        staff::add_all(c, &members, &Actor::System("cli"))
+    });
+    match added {
+        Ok(added) => {
+            report(&added);
+            Ok(())
+        }
+        Err(AddError::Rows(rows)) => {
+            let list: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{}: {}", r.error.field, r.error.message))
+                .collect();
+            bail!("{}; nothing was added", list.join("; "))
+        }
+        Err(AddError::Db(e)) => Err(e.into()),
+    }
+}
+
+pub fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_path(file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{}: cannot read the header row", file.display()))?
+        .clone();
+    for column in COLUMNS
+        .iter()
+        .filter(|c| **c != "team" && **c != "handle" && **c != "manager_email")
+    {
+        if !headers.iter().any(|h| h == *column) {
+            bail!(
+                "{}: the header row has no {column:?} column (expected {})",
+                file.display(),
+                COLUMNS.join(",")
+            );
+        }
+    }
+    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(h)) {
+        bail!(
+            "{}: unknown column {unknown:?} (expected {})",
+            file.display(),
+            COLUMNS.join(",")
+        );
+    }
+
+    let mut problems: Vec<String> = Vec::new();
+    let mut members = Vec::new();
+    let mut lines = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                problems.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let fields: StaffFields = match record.deserialize(Some(&headers)) {
+            Ok(f) => f,
+            Err(e) => {
+                problems.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        match StaffInput::parse(&fields) {
+            Ok(input) => {
+                members.push(NewMember {
+                    input,
+                    password_hash: None,
+                });
+                lines.push(line);
+            }
+            Err(errors) => {
+                for e in errors {
+                    problems.push(format!("line {line}: {}: {}", e.field, e.message));
+                }
+            }
+        }
+    }
+    if problems.is_empty() && members.is_empty() {
+        bail!("{}: no staff rows after the header", file.display());
+    }
+    if problems.is_empty() {
+        let mut conn = super::open_db(settings)?;
+        let result = write_tx(&mut conn, |c| {
+            staff::add_all(c, &members, &Actor::System("cli import"))
+        });
+        match result {
+            Ok(added) => {
+                report(&added);
+                println!("imported {} staff from {}", added.len(), file.display());
+                return Ok(());
+            }
+            Err(AddError::Rows(rows)) => {
+                for r in rows {
+                    problems.push(format!(
+                        "line {}: {}: {}",
+                        lines[r.index], r.error.field, r.error.message
+                    ));
+                }
+            }
+            Err(AddError::Db(e)) => return Err(e.into()),
+        }
+    }
+    for problem in &problems {
+        eprintln!("{}: {problem}", file.display());
+    }
+    bail!(
+        "{}: {} ({} problem(s) in all); nothing was imported",
+        file.display(),
+        problems[0],
+        problems.len()
+    )
+}
+
+fn report(added: &[Added]) {
+    for person in added {
+        let notes = if person.notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", person.notes.join("; "))
+        };
+        println!(
+            "added {} <{}> as {}, handle {}{notes}",
+            person.name, person.email, person.role, person.handle
+        );
+    }
+}

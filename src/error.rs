@@ -1,0 +1,151 @@
+//! One error type for every request: a stable machine-readable code, a message fit for the
+//! user, and the cause kept for the log only. `web::errors` renders it as an HTML page or as
+//! `application/problem+json` (RFC 9457) depending on where the request went.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// A problem with one input field, shown next to that field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("gone")]
+    Gone,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// Stable code for clients and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Invalid(_) => "invalid_input",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Gone => "gone",
+            Self::Conflict(_) => "conflict",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The message a person sees; never includes the cause of a server-side failure.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::BadRequest(detail) => detail.clone(),
+            Self::Invalid(_) => "Some of what was sent needs fixing.".into(),
+            Self::Unauthorized => "Please sign in to continue.".into(),
+            Self::Forbidden => "You don't have access to this page.".into(),
+            Self::NotFound => "We couldn't find that page.".into(),
+            Self::Gone => "This is no longer available.".into(),
+            Self::Conflict(detail) => detail.clone(),
+            Self::RateLimited { .. } => {
+                "Too many requests from your address; please wait a minute and try again.".into()
+            }
+            Self::Unavailable(_) => {
+                "Heard can't reach its database just now. Please try again shortly.".into()
+            }
+            Self::Internal(_) => {
+                "Something went wrong on our side. It has been logged; please try again.".into()
+            }
+        }
+    }
+
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Self::Invalid(errors) => errors,
+            _ => &[],
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Gone => StatusCode::GONE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A bare response: `web::errors` replaces the body once it knows the request's path.
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        if let Self::RateLimited { retry_after_secs } = self {
+            res.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        res.finish()
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        match err {
+            diesel::result::Error::NotFound => Self::NotFound,
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(err.into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl From<tera::Error> for AppError {
+    fn from(err: tera::Error) -> Self {
+        Self::internal(err)
+    }
+}

@@ -1,0 +1,39 @@
+//! Queries, one module per aggregate: the only place SQL lives.
+
+pub mod audit;
+pub mod feedback;
+pub mod staff;
+pub mod stories;
+pub mod teams;
+pub mod tokens;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The current UTC time at the precision both databases keep (microseconds).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// A random token for links sent to people, and the hash that is stored instead of it.
+pub fn new_token() -> (String, String) {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+pub fn hash_token(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,70 @@
+//! One-time tokens (setup links, invitations, password resets). Only their hashes are stored.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::ids::{StaffId, TokenId};
+use crate::db::schema::tokens;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Setup,
+    Invitation,
+    PasswordReset,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Setup => "setup",
+            Self::Invitation => "invitation",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tokens)]
+struct NewToken<'a> {
+    id: TokenId,
+    kind: &'a str,
+    token_hash: &'a str,
+    staff_id: Option<&'a StaffId>,
+    expires_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+/// Creates a token valid for `ttl` and returns the plain value (to put in a link, once).
+pub fn create(
+    conn: &mut DbConn,
+    kind: TokenKind,
+    staff_id: Option<&StaffId>,
+    ttl: Duration,
+) -> QueryResult<String> {
+    let (token, hash) = super::new_token();
+    let now = super::now();
+    diesel::insert_into(tokens::table)
+        .values(NewToken {
+            id: TokenId::new(),
+            kind: kind.as_str(),
+            token_hash: &hash,
+            staff_id,
+            expires_at: now + ttl,
+            created_at: now,
+        })
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// Whether `token` is an unused, unexpired token of this kind (without using it up).
+pub fn is_valid(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<bool> {
+    let n: i64 = tokens::table
+        .filter(tokens::token_hash.eq(super::hash_token(token)))
+        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::used_at.is_null())
+        .filter(tokens::expires_at.gt(super::now()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,78 @@
+//! Page and email templates, embedded in the binary so the working directory never matters.
+
+use std::sync::LazyLock;
+
+use tera::Tera;
+
+/// Every template file, by its path under `templates/`.
+const FILES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    (
+        "public/home.html",
+        include_str!("../templates/public/home.html"),
+    ),
+];
+
+static TERA: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
+    let mut tera = Tera::default();
+    tera.add_raw_templates(FILES.iter().copied())
+        .map_err(|e| format!("{e:?}"))?;
+    tera.autoescape_on(vec![".html"]);
+    Ok(tera)
+});
+
+/// Renders a template; `.html` templates escape every value.
+pub fn render(name: &str, context: &tera::Context) -> Result<String, tera::Error> {
+    match &*TERA {
+        Ok(tera) => tera.render(name, context),
+        Err(e) => Err(tera::Error::msg(format!("templates failed to load: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_file_is_embedded_and_parses() {
+        assert!(TERA.is_ok(), "{:?}", TERA.as_ref().err());
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    let rel = path
+                        .strip_prefix(&root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    on_disk.push(rel);
+                }
+            }
+        }
+        for file in on_disk {
+            assert!(
+                FILES.iter().any(|(name, _)| *name == file),
+                "templates/{file} is not listed in src/templates.rs"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_escaped() {
+        let mut ctx = tera::Context::new();
+        ctx.insert("status", &404);
+        ctx.insert("title", "<script>alert(1)</script>");
+        ctx.insert("message", "\"><img src=x onerror=alert(1)>");
+        ctx.insert("request_id", "r");
+        let html = render("error.html", &ctx).unwrap();
+        assert!(!html.contains("<script>alert"));
+        assert!(!html.contains("<img src=x"));
+        assert!(html.contains("&lt;script&gt;"));
+    }
+}

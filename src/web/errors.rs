@@ -1,0 +1,136 @@
+//! Turns every error response into what the client expects: an HTML page, or
+//! `application/problem+json` (RFC 9457) under `/api/`. Causes go to the log, never the client.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::middleware::RequestId;
+use crate::error::{AppError, FieldError};
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// What an error response says, whether it came from our handlers or from actix itself.
+struct Problem {
+    code: &'static str,
+    title: String,
+    message: String,
+    errors: Vec<FieldError>,
+}
+
+fn describe<B>(res: &ServiceResponse<B>) -> Option<Problem> {
+    let status = res.status();
+    let error = res.response().error()?;
+    if let Some(app) = error.as_error::<AppError>() {
+        match app {
+            AppError::Internal(cause) | AppError::Unavailable(cause) => {
+                tracing::error!(code = app.code(), error = %format!("{cause:#}"), "request failed");
+            }
+            _ => {}
+        }
+        return Some(Problem {
+            code: app.code(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            message: app.public_message(),
+            errors: app.field_errors().to_vec(),
+        });
+    }
+    // Errors raised by actix itself (malformed JSON, bad query strings, payload too large...):
+    // their messages describe the request, not our internals, so 4xx ones are shown.
+    let message = if status.is_client_error() {
+        error.to_string()
+    } else {
+        tracing::error!(error = %error, "request failed");
+        AppError::internal(anyhow::anyhow!("")).public_message()
+    };
+    Some(Problem {
+        code: if status.is_client_error() {
+            "bad_request"
+        } else {
+            "internal"
+        },
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        message,
+        errors: Vec::new(),
+    })
+}
+
+/// The `ErrorHandlers` default handler: re-renders responses that carry an error.
+pub fn render<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let Some(problem) = describe(&res) else {
+        // A handler rendered this error page itself (say, a form with its errors): keep it.
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    let (req, old) = res.into_parts();
+    let status = old.status();
+    let mut new = if req.path().starts_with("/api/") {
+        problem_json(&req, status.as_u16(), &problem)
+    } else {
+        html_page(&req, status.as_u16(), &problem)
+    };
+    *new.status_mut() = status;
+    for name in [header::RETRY_AFTER, header::ALLOW, header::WWW_AUTHENTICATE] {
+        if let Some(value) = old.headers().get(&name) {
+            new.headers_mut().insert(name, value.clone());
+        }
+    }
+    let res = ServiceResponse::new(req, new).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+fn request_id(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default()
+}
+
+fn problem_json(req: &HttpRequest, status: u16, problem: &Problem) -> HttpResponse<BoxBody> {
+    let mut body = json!({
+        "type": "about:blank",
+        "title": problem.title,
+        "status": status,
+        "detail": problem.message,
+        "code": problem.code,
+        "instance": req.path(),
+        "request_id": request_id(req),
+    });
+    if !problem.errors.is_empty() {
+        body["errors"] = json!(problem.errors);
+    }
+    let mut res = HttpResponse::Ok().json(body);
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    res
+}
+
+fn html_page(req: &HttpRequest, status: u16, problem: &Problem) -> HttpResponse<BoxBody> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("status", &status);
+    ctx.insert("title", &problem.title);
+    ctx.insert("message", &problem.message);
+    ctx.insert("request_id", &request_id(req));
+    match crate::templates::render("error.html", &ctx) {
+        Ok(html) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "the error page itself failed to render");
+            HttpResponse::Ok()
+                .content_type("text/plain; charset=utf-8")
+                .body(problem.message.clone())
+        }
+    }
+}
+
+/// `EitherBody` keeps the handler's own body type when nothing is re-rendered.
+pub type Body<B> = EitherBody<B, BoxBody>;

@@ -1,0 +1,20 @@
+//! HTTP: the route table, handlers by area, and middleware.
+
+pub mod assets;
+pub mod errors;
+pub mod middleware;
+pub mod public;
+pub mod routes;
+
+use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
+
+use crate::error::AppError;
+
+/// Renders an HTML page from a template.
+pub fn page(template: &str, context: &tera::Context) -> Result<HttpResponse, AppError> {
+    let html = crate::templates::render(template, context)?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(html))
+}

@@ -1,0 +1,4 @@
+//! Pages anyone may see, without an account.
+
+pub mod health;
+pub mod home;
