@@ -191,13 +191,13 @@ impl Settings {
             ));
         }
         let secret_key = args.secret_key.clone().or(file.secret_key).map(Secret::new);
-        if let Some(key) = &secret_key {
-            if key.expose().len() < 32 {
-                return Err(invalid(
-                    "HEARD_SECRET_KEY",
-                    "it must be at least 32 characters long",
-                ));
-            }
+        if let Some(key) = &secret_key
+            && key.expose().len() < 32
+        {
+            return Err(invalid(
+                "HEARD_SECRET_KEY",
+                "it must be at least 32 characters long",
+            ));
         }
         let smtp_url = args
             .smtp_url
@@ -395,7 +395,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
-        let cases: Vec<(fn(&mut ConfigArgs), &str)> = vec![
+        type Case = (fn(&mut ConfigArgs), &'static str);
+        let cases: Vec<Case> = vec![
             (
                 |a| a.database_url = Some("mysql://x".into()),
                 "HEARD_DATABASE_URL",

@@ -29,12 +29,13 @@ pub fn run(settings: &Settings, send_test_email: Option<&str>) -> anyhow::Result
         }
     }
 
-    let mailer = Mailer::from_settings(settings)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
+        // The SMTP pool needs a running runtime to be built in.
+        let mailer = Mailer::from_settings(settings)?;
         let described = mailer.diagnose().await?;
         println!("mail       ok: {described}");
         if let Some(to) = send_test_email {

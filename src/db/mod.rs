@@ -266,9 +266,27 @@ where
     }
 }
 
+/// Runs database work on the blocking thread pool, never on the async executor, inside the
+/// caller's tracing span (so its log lines keep the request id).
+pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, crate::error::AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, crate::error::AppError> + Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use diesel::RunQueryDsl;
 
     #[test]
     fn urls_choose_the_backend() {
@@ -318,21 +336,4 @@ mod tests {
             .unwrap();
         assert_eq!(count.n, 1);
     }
-}
-
-/// Runs database work on the blocking thread pool, never on the async executor, inside the
-/// caller's tracing span (so its log lines keep the request id).
-pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, crate::error::AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> Result<T, crate::error::AppError> + Send + 'static,
-{
-    let pool = pool.clone();
-    let span = tracing::Span::current();
-    actix_web::web::block(move || {
-        let _entered = span.enter();
-        let mut conn = pool.get()?;
-        f(&mut conn)
-    })
-    .await?
 }

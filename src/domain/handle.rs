@@ -21,7 +21,7 @@ impl Handle {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let handle = input.trim().to_lowercase();
         let len = handle.chars().count();
-        if len < Self::MIN_LEN || len > Self::MAX_LEN {
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&len) {
             return Err(Invalid::new(format!(
                 "A handle must be {} to {} characters long.",
                 Self::MIN_LEN,

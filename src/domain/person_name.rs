@@ -23,7 +23,7 @@ impl PersonName {
     pub fn first_and_initial(&self) -> String {
         let mut words = self.0.split(' ');
         let first = words.next().unwrap_or_default();
-        match words.last().and_then(|last| last.chars().next()) {
+        match words.next_back().and_then(|last| last.chars().next()) {
             Some(initial) => format!("{first} {}.", initial.to_uppercase()),
             None => first.to_owned(),
         }

@@ -199,11 +199,12 @@ pub fn add_all(
                 updated_at: now,
             })
             .execute(conn)?;
-        if let Some(team) = &team {
-            if input.role == Role::Manager && team.manager_id.is_none() {
-                teams::set_manager(conn, &team.id, &id)?;
-                notes.push(format!("manager of {}", team.name));
-            }
+        if let Some(team) = &team
+            && input.role == Role::Manager
+            && team.manager_id.is_none()
+        {
+            teams::set_manager(conn, &team.id, &id)?;
+            notes.push(format!("manager of {}", team.name));
         }
         audit::record(
             conn,
@@ -227,12 +228,12 @@ pub fn add_all(
     }
     // Managers are linked once everyone exists, so a row may name a manager from a later row.
     for (member, person) in members.iter().zip(&added) {
-        if let Some(manager) = &member.input.manager_email {
-            if let Some(manager) = find_by_email(conn, manager.as_str())? {
-                diesel::update(staff::table.find(&person.id))
-                    .set(staff::manager_id.eq(&manager.id))
-                    .execute(conn)?;
-            }
+        if let Some(manager) = &member.input.manager_email
+            && let Some(manager) = find_by_email(conn, manager.as_str())?
+        {
+            diesel::update(staff::table.find(&person.id))
+                .set(staff::manager_id.eq(&manager.id))
+                .execute(conn)?;
         }
     }
     Ok(added)

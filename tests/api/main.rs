@@ -1,1 +1,10 @@
-fn main() {}
+//! Integration tests, in one binary: the real app on a local port, a fresh database per test
+//! (SQLite always, PostgreSQL too when `HEARD_TEST_POSTGRES_URL` is set), a real SMTP server.
+
+mod helpers;
+mod smtp;
+
+mod cli;
+mod health;
+mod mail;
+mod migrations;

@@ -1,0 +1,220 @@
+//! The test harness: a fresh database per test (SQLite, or PostgreSQL when
+//! `HEARD_TEST_POSTGRES_URL` is set), the real app on 127.0.0.1:0, and a real SMTP server.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::{Arc, Once};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use heard::app::{AppState, ServerOptions};
+use heard::cli::ConfigArgs;
+use heard::config::{Secret, Settings};
+use heard::db::{DatabaseUrl, Pool};
+
+use crate::smtp::SmtpServer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server to create test databases on, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("HEARD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether PostgreSQL variants can run; says so once, uncaptured, when they cannot.
+pub fn postgres_available() -> bool {
+    static NOTE: Once = Once::new();
+    let available = postgres_url().is_some();
+    if !available {
+        NOTE.call_once(|| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nnote: HEARD_TEST_POSTGRES_URL is not set: the PostgreSQL variants of the \
+                 integration tests are SKIPPED (they pass without running)\n"
+            );
+        });
+    }
+    available
+}
+
+/// Runs an async test body once per backend: `backend_tests!(name, ...)` expects
+/// `async fn name(backend: Backend)` in the same module.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if $crate::helpers::postgres_available() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+
+/// Like `backend_tests!` for blocking tests (`fn name(backend: Backend)`).
+#[macro_export]
+macro_rules! backend_tests_blocking {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                if $crate::helpers::postgres_available() {
+                    super::$name($crate::helpers::Backend::Postgres)
+                }
+            }
+        }
+    )*};
+}
+
+/// A database of its own for one test, removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("heard.db").display());
+                Self {
+                    url,
+                    dir,
+                    pg_admin: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_url().expect("HEARD_TEST_POSTGRES_URL");
+                let name = format!("heard_test_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = PgConnection::establish(&admin).expect("connect to PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+                let server = &base[..base.rfind('/').expect("a database in the URL")];
+                let url = if query.is_empty() {
+                    format!("{server}/{name}")
+                } else {
+                    format!("{server}/{name}?{query}")
+                };
+                Self {
+                    url,
+                    dir,
+                    pg_admin: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    pub fn database_url(&self) -> DatabaseUrl {
+        DatabaseUrl::parse(&self.url).expect("test database URL")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn connect(&self) -> heard::db::DbConn {
+        heard::db::connect(&self.database_url()).expect("connect to the test database")
+    }
+
+    /// Drops a PostgreSQL test database now, closing every connection to it.
+    pub fn drop_database(&self) {
+        if let Some((admin, name)) = &self.pg_admin
+            && let Ok(mut conn) = PgConnection::establish(admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        self.drop_database();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: Pool,
+    pub db: TestDb,
+    pub smtp: SmtpServer,
+    pub settings: Arc<Settings>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Settings for a test: everything local, nothing from the environment.
+pub fn test_settings(db: &TestDb, smtp: &SmtpServer, bind: &str) -> Settings {
+    let args = ConfigArgs {
+        database_url: Some(db.url.clone()),
+        bind: Some(bind.to_owned()),
+        base_url: Some(format!("http://{bind}")),
+        data_dir: Some(db.data_dir()),
+        secret_key: Some("test-secret-key-that-is-long-enough-0123456789".into()),
+        smtp_url: Some(smtp.url()),
+        ..ConfigArgs::default()
+    };
+    Settings::load(&args).expect("test settings")
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let db = TestDb::new(backend);
+    let smtp = SmtpServer::start();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let bind = listener.local_addr().expect("addr").to_string();
+    let settings = Arc::new(test_settings(&db, &smtp, &bind));
+    let pool = heard::db::open(&settings.database).expect("open test database");
+    let state = AppState {
+        pool: pool.clone(),
+        settings: settings.clone(),
+        secret_key: Secret::new("test-secret-key-that-is-long-enough-0123456789"),
+    };
+    let server = heard::app::start(state, listener, ServerOptions { workers: 1 }).expect("start");
+    tokio::spawn(server);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    TestApp {
+        address: format!("http://{bind}"),
+        client,
+        pool,
+        db,
+        smtp,
+        settings,
+    }
+}
