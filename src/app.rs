@@ -18,6 +18,24 @@ pub struct AppState {
     pub secret_key: Secret,
 }
 
+/// While no admin exists, a one-time link (valid 24 hours) that creates the first one.
+pub fn setup_link(
+    conn: &mut crate::db::DbConn,
+    base_url: &str,
+) -> diesel::QueryResult<Option<String>> {
+    use crate::store::{staff, tokens};
+    if staff::any_active_admin(conn)? {
+        return Ok(None);
+    }
+    let token = tokens::create(
+        conn,
+        tokens::TokenKind::Setup,
+        None,
+        chrono::Duration::hours(24),
+    )?;
+    Ok(Some(format!("{base_url}/setup?token={token}")))
+}
+
 /// How many worker threads to run; tests use one.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerOptions {

@@ -32,6 +32,9 @@ pub enum AppError {
     Unauthorized,
     #[error("forbidden")]
     Forbidden,
+    /// Refused, with a reason the person can act on.
+    #[error("denied: {0}")]
+    Denied(String),
     #[error("not found")]
     NotFound,
     #[error("gone")]
@@ -57,7 +60,7 @@ impl AppError {
             Self::BadRequest(_) => "bad_request",
             Self::Invalid(_) => "invalid_input",
             Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
+            Self::Forbidden | Self::Denied(_) => "forbidden",
             Self::NotFound => "not_found",
             Self::Gone => "gone",
             Self::Conflict(_) => "conflict",
@@ -74,6 +77,7 @@ impl AppError {
             Self::Invalid(_) => "Some of what was sent needs fixing.".into(),
             Self::Unauthorized => "Please sign in to continue.".into(),
             Self::Forbidden => "You don't have access to this page.".into(),
+            Self::Denied(reason) => reason.clone(),
             Self::NotFound => "We couldn't find that page.".into(),
             Self::Gone => "This is no longer available.".into(),
             Self::Conflict(detail) => detail.clone(),
@@ -103,7 +107,7 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Denied(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Gone => StatusCode::GONE,
             Self::Conflict(_) => StatusCode::CONFLICT,

@@ -9,8 +9,20 @@ const FILES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("error.html", include_str!("../templates/error.html")),
     (
+        "partials/forms.html",
+        include_str!("../templates/partials/forms.html"),
+    ),
+    (
         "public/home.html",
         include_str!("../templates/public/home.html"),
+    ),
+    (
+        "public/setup.html",
+        include_str!("../templates/public/setup.html"),
+    ),
+    (
+        "public/setup_done.html",
+        include_str!("../templates/public/setup_done.html"),
     ),
 ];
 

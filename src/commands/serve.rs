@@ -4,12 +4,10 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use anyhow::Context;
-use chrono::Duration;
 
-use crate::app::{AppState, ServerOptions};
+use crate::app::{AppState, ServerOptions, setup_link};
 use crate::config::Settings;
-use crate::db::{self, DbConn};
-use crate::store::{staff, tokens};
+use crate::db;
 
 pub fn run(settings: Settings) -> anyhow::Result<()> {
     settings.ensure_data_dir()?;
@@ -45,13 +43,4 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
     })?;
     tracing::info!("Heard stopped");
     Ok(())
-}
-
-/// While no admin exists, a one-time link that creates the first one.
-pub fn setup_link(conn: &mut DbConn, base_url: &str) -> anyhow::Result<Option<String>> {
-    if staff::any_active_admin(conn)? {
-        return Ok(None);
-    }
-    let token = tokens::create(conn, tokens::TokenKind::Setup, None, Duration::hours(24))?;
-    Ok(Some(format!("{base_url}/setup?token={token}")))
 }

@@ -57,6 +57,15 @@ pub fn create(
     Ok(token)
 }
 
+/// Marks every unused token of this kind as used (a setup link works once, for everyone).
+pub fn use_up_all(conn: &mut DbConn, kind: TokenKind) -> QueryResult<usize> {
+    diesel::update(tokens::table)
+        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::used_at.is_null())
+        .set(tokens::used_at.eq(super::now()))
+        .execute(conn)
+}
+
 /// Whether `token` is an unused, unexpired token of this kind (without using it up).
 pub fn is_valid(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<bool> {
     let n: i64 = tokens::table

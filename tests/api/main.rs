@@ -8,3 +8,4 @@ mod cli;
 mod health;
 mod mail;
 mod migrations;
+mod setup;
