@@ -6,8 +6,90 @@ use tera::Tera;
 
 /// Every template file, by its path under `templates/`.
 const FILES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("error.html", include_str!("../templates/error.html")),
+    (
+        "base.html",
+        include_str!("../templates/base.html"),
+    ),
+    (
+        "email/base.html",
+        include_str!("../templates/email/base.html"),
+    ),
+    (
+        "email/complaint_manager/body.html",
+        include_str!("../templates/email/complaint_manager/body.html"),
+    ),
+    (
+        "email/complaint_manager/body.txt",
+        include_str!("../templates/email/complaint_manager/body.txt"),
+    ),
+    (
+        "email/complaint_manager/subject.txt",
+        include_str!("../templates/email/complaint_manager/subject.txt"),
+    ),
+    (
+        "email/complaint_rep/body.html",
+        include_str!("../templates/email/complaint_rep/body.html"),
+    ),
+    (
+        "email/complaint_rep/body.txt",
+        include_str!("../templates/email/complaint_rep/body.txt"),
+    ),
+    (
+        "email/complaint_rep/subject.txt",
+        include_str!("../templates/email/complaint_rep/subject.txt"),
+    ),
+    (
+        "email/note_unrouted/body.html",
+        include_str!("../templates/email/note_unrouted/body.html"),
+    ),
+    (
+        "email/note_unrouted/body.txt",
+        include_str!("../templates/email/note_unrouted/body.txt"),
+    ),
+    (
+        "email/note_unrouted/subject.txt",
+        include_str!("../templates/email/note_unrouted/subject.txt"),
+    ),
+    (
+        "email/receipt/body.html",
+        include_str!("../templates/email/receipt/body.html"),
+    ),
+    (
+        "email/receipt/body.txt",
+        include_str!("../templates/email/receipt/body.txt"),
+    ),
+    (
+        "email/receipt/subject.txt",
+        include_str!("../templates/email/receipt/subject.txt"),
+    ),
+    (
+        "email/thanks_manager/body.html",
+        include_str!("../templates/email/thanks_manager/body.html"),
+    ),
+    (
+        "email/thanks_manager/body.txt",
+        include_str!("../templates/email/thanks_manager/body.txt"),
+    ),
+    (
+        "email/thanks_manager/subject.txt",
+        include_str!("../templates/email/thanks_manager/subject.txt"),
+    ),
+    (
+        "email/thanks_rep/body.html",
+        include_str!("../templates/email/thanks_rep/body.html"),
+    ),
+    (
+        "email/thanks_rep/body.txt",
+        include_str!("../templates/email/thanks_rep/body.txt"),
+    ),
+    (
+        "email/thanks_rep/subject.txt",
+        include_str!("../templates/email/thanks_rep/subject.txt"),
+    ),
+    (
+        "error.html",
+        include_str!("../templates/error.html"),
+    ),
     (
         "partials/forms.html",
         include_str!("../templates/partials/forms.html"),

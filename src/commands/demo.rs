@@ -319,6 +319,7 @@ fn create_organisation(conn: &mut DbConn) -> anyhow::Result<bool> {
             idempotency_key: None,
             created_at: at,
             updated_at: at,
+            content_hash: None,
         });
         if note.consent {
             let story_id = StoryId::new();
@@ -445,6 +446,7 @@ fn bulk_stories(conn: &mut DbConn, n: u64) -> anyhow::Result<()> {
                 idempotency_key: None,
                 created_at: at,
                 updated_at: at,
+                content_hash: None,
             });
             tags.push(NewTag {
                 story_id: story.clone(),

@@ -53,6 +53,7 @@ diesel::table! {
         erased_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        content_hash -> Nullable<Text>,
     }
 }
 

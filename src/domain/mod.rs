@@ -6,6 +6,8 @@ mod handle;
 mod password;
 mod person_name;
 mod reference;
+pub mod routing;
+mod submission;
 mod staff;
 mod text;
 
@@ -15,6 +17,7 @@ pub use handle::Handle;
 pub use password::{Password, verify as verify_password};
 pub use person_name::PersonName;
 pub use reference::Reference;
+pub use submission::{Submission, SubmissionFields};
 pub use staff::{Role, StaffFields, StaffInput, TeamName};
 
 /// Why a value was refused, in words fit to show the person who typed it.

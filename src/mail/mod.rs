@@ -1,6 +1,8 @@
 //! Sending email: SMTP (pooled, with a hard timeout), `.eml` files when no SMTP server is
 //! configured, or memory (tests). The outbox worker that drives it lives beside it.
 
+pub mod render;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

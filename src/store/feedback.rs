@@ -29,6 +29,7 @@ pub struct NewFeedback {
     pub idempotency_key: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub content_hash: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, rows: &[NewFeedback]) -> QueryResult<usize> {

@@ -1,7 +1,11 @@
 //! Queries, one module per aggregate: the only place SQL lives.
 
 pub mod audit;
+pub mod cases;
 pub mod feedback;
+pub mod intake;
+pub mod outbox;
+pub mod settings;
 pub mod staff;
 pub mod stories;
 pub mod teams;

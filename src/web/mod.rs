@@ -1,5 +1,6 @@
 //! HTTP: the route table, handlers by area, and middleware.
 
+pub mod abuse;
 pub mod assets;
 pub mod errors;
 pub mod middleware;

@@ -1,0 +1,2 @@
+DROP INDEX feedback_content_hash;
+ALTER TABLE feedback DROP COLUMN content_hash;
