@@ -6,10 +6,7 @@ use tera::Tera;
 
 /// Every template file, by its path under `templates/`.
 const FILES: &[(&str, &str)] = &[
-    (
-        "base.html",
-        include_str!("../templates/base.html"),
-    ),
+    ("base.html", include_str!("../templates/base.html")),
     (
         "email/base.html",
         include_str!("../templates/email/base.html"),
@@ -86,10 +83,7 @@ const FILES: &[(&str, &str)] = &[
         "email/thanks_rep/subject.txt",
         include_str!("../templates/email/thanks_rep/subject.txt"),
     ),
-    (
-        "error.html",
-        include_str!("../templates/error.html"),
-    ),
+    ("error.html", include_str!("../templates/error.html")),
     (
         "partials/forms.html",
         include_str!("../templates/partials/forms.html"),

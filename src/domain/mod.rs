@@ -7,8 +7,8 @@ mod password;
 mod person_name;
 mod reference;
 pub mod routing;
-mod submission;
 mod staff;
+mod submission;
 mod text;
 
 pub use email::Email;
@@ -17,8 +17,8 @@ pub use handle::Handle;
 pub use password::{Password, verify as verify_password};
 pub use person_name::PersonName;
 pub use reference::Reference;
-pub use submission::{Submission, SubmissionFields};
 pub use staff::{Role, StaffFields, StaffInput, TeamName};
+pub use submission::{Submission, SubmissionFields};
 
 /// Why a value was refused, in words fit to show the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -171,12 +171,20 @@ mod tests {
             (
                 "thank-you, rep known and active",
                 with(Thanks, &|f| f.rep = rep(true, Some("Boss"))),
-                vec![("Rep", ThanksToRep), ("Boss", ThanksToManager), ("Customer", Receipt)],
+                vec![
+                    ("Rep", ThanksToRep),
+                    ("Boss", ThanksToManager),
+                    ("Customer", Receipt),
+                ],
             ),
             (
                 "complaint, rep known, told at once",
                 with(Complaint, &|f| f.rep = rep(true, Some("Boss"))),
-                vec![("Rep", ComplaintToRep), ("Boss", ComplaintToManager), ("Customer", Receipt)],
+                vec![
+                    ("Rep", ComplaintToRep),
+                    ("Boss", ComplaintToManager),
+                    ("Customer", Receipt),
+                ],
             ),
             (
                 "complaint, rep told only once acknowledged",
@@ -216,12 +224,20 @@ mod tests {
             (
                 "unknown rep, team without a manager: admins",
                 with(Thanks, &|f| f.team_given = true),
-                vec![("Admin1", Unrouted), ("Admin2", Unrouted), ("Customer", Receipt)],
+                vec![
+                    ("Admin1", Unrouted),
+                    ("Admin2", Unrouted),
+                    ("Customer", Receipt),
+                ],
             ),
             (
                 "no rep, no team: admins",
                 facts(Thanks),
-                vec![("Admin1", Unrouted), ("Admin2", Unrouted), ("Customer", Receipt)],
+                vec![
+                    ("Admin1", Unrouted),
+                    ("Admin2", Unrouted),
+                    ("Customer", Receipt),
+                ],
             ),
             (
                 "no customer email: no receipt",
@@ -239,7 +255,8 @@ mod tests {
         ];
         for (name, facts, want) in cases {
             let got = summary(&route_new_note(&facts));
-            let want: Vec<(String, Mail)> = want.into_iter().map(|(n, m)| (n.to_owned(), m)).collect();
+            let want: Vec<(String, Mail)> =
+                want.into_iter().map(|(n, m)| (n.to_owned(), m)).collect();
             assert_eq!(got, want, "{name}");
         }
     }

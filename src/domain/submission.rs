@@ -48,7 +48,12 @@ impl Submission {
         let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
 
         let kind = FeedbackKind::parse(&f.kind)
-            .map_err(|_| fail("kind", "Choose whether this is a thank-you or a complaint.".into()))
+            .map_err(|_| {
+                fail(
+                    "kind",
+                    "Choose whether this is a thank-you or a complaint.".into(),
+                )
+            })
             .ok();
         let rep = match given(&f.rep) {
             None => None,
@@ -74,9 +79,13 @@ impl Submission {
         };
         let customer_email = match given(&f.customer_email) {
             None => None,
-            Some(text) => Email::parse(text).map_err(|e| fail("customer_email", e.0)).ok(),
+            Some(text) => Email::parse(text)
+                .map_err(|e| fail("customer_email", e.0))
+                .ok(),
         };
-        let body = FeedbackBody::parse(&f.body).map_err(|e| fail("body", e.0)).ok();
+        let body = FeedbackBody::parse(&f.body)
+            .map_err(|e| fail("body", e.0))
+            .ok();
         let display = match given(&f.display) {
             None => None,
             Some(text) => Display::parse(text)
@@ -91,7 +100,10 @@ impl Submission {
                     None
                 }
                 Ok(date) if (today - date).num_days() > 3 * 366 => {
-                    fail("interaction_date", "That date is more than three years ago.".into());
+                    fail(
+                        "interaction_date",
+                        "That date is more than three years ago.".into(),
+                    );
                     None
                 }
                 Ok(date) => Some(date),
@@ -124,7 +136,10 @@ impl Submission {
             }
             Some(FeedbackKind::Thanks) => {
                 if consent_publish && given(&f.display).is_none() {
-                    fail("display", "Choose how you'd like to be named on the wall.".into());
+                    fail(
+                        "display",
+                        "Choose how you'd like to be named on the wall.".into(),
+                    );
                 }
                 if consent_publish
                     && display.is_some_and(|d| d != Display::Anonymous)
@@ -215,15 +230,24 @@ mod tests {
         let cases: Vec<Case> = vec![
             (|f| f.kind = "praise".into(), &["kind"]),
             (|f| f.rep = "<script>".into(), &["rep"]),
-            (|f| f.customer_name = "Pat\r\nBcc: x@y.z".into(), &["customer_name"]),
+            (
+                |f| f.customer_name = "Pat\r\nBcc: x@y.z".into(),
+                &["customer_name"],
+            ),
             (|f| f.customer_email = "pat@".into(), &["customer_email"]),
             (|f| f.body = "".into(), &["body"]),
             (|f| f.body = "x".repeat(5001), &["body"]),
             (|f| f.body = "hi\u{0}".into(), &["body"]),
             (|f| f.display = "nickname".into(), &["display"]),
             (|f| f.display = "".into(), &["display"]),
-            (|f| f.interaction_date = "2027-01-01".into(), &["interaction_date"]),
-            (|f| f.interaction_date = "20/11/2026".into(), &["interaction_date"]),
+            (
+                |f| f.interaction_date = "2027-01-01".into(),
+                &["interaction_date"],
+            ),
+            (
+                |f| f.interaction_date = "20/11/2026".into(),
+                &["interaction_date"],
+            ),
             (|f| f.channel = "fax".into(), &["channel"]),
             (|f| f.customer_name = "".into(), &["customer_name"]),
             (|f| f.team = "care\n".repeat(40), &["team"]),
@@ -240,7 +264,10 @@ mod tests {
         let mut f = thanks();
         f.kind = "complaint".into();
         f.customer_email = "".into();
-        assert_eq!(fields_with_errors(f.clone()), ["consent_publish", "customer_email"]);
+        assert_eq!(
+            fields_with_errors(f.clone()),
+            ["consent_publish", "customer_email"]
+        );
         f.customer_email = "pat@example.com".into();
         f.consent_publish = Some(false);
         let s = Submission::parse(&f, today()).unwrap();

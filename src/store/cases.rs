@@ -19,7 +19,11 @@ struct NewCase<'a> {
 }
 
 /// Opens the case for a complaint, due for acknowledgement at `due_at`.
-pub fn open(conn: &mut DbConn, feedback: &FeedbackId, due_at: NaiveDateTime) -> QueryResult<CaseId> {
+pub fn open(
+    conn: &mut DbConn,
+    feedback: &FeedbackId,
+    due_at: NaiveDateTime,
+) -> QueryResult<CaseId> {
     let id = CaseId::new();
     let now = super::now();
     diesel::insert_into(cases::table)

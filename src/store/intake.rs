@@ -89,20 +89,25 @@ fn contact(s: &Staff) -> Contact {
 /// A person's manager: their own if set, else their team's, else up the parent teams
 /// (never themselves, never someone inactive).
 pub fn manager_of(conn: &mut DbConn, person: &Staff) -> QueryResult<Option<Staff>> {
-    if let Some(id) = &person.manager_id {
-        if let Some(manager) = active_staff(conn, id)?.filter(|m| m.id != person.id) {
-            return Ok(Some(manager));
-        }
+    if let Some(id) = &person.manager_id
+        && let Some(manager) = active_staff(conn, id)?.filter(|m| m.id != person.id)
+    {
+        return Ok(Some(manager));
     }
     let mut next = person.team_id.clone();
     for _ in 0..16 {
-        let Some(current) = next.as_ref().map(|id| team(conn, id)).transpose()?.flatten() else {
+        let Some(current) = next
+            .as_ref()
+            .map(|id| team(conn, id))
+            .transpose()?
+            .flatten()
+        else {
             break;
         };
-        if let Some(id) = current.manager_id.as_ref().filter(|m| **m != person.id) {
-            if let Some(manager) = active_staff(conn, id)? {
-                return Ok(Some(manager));
-            }
+        if let Some(id) = current.manager_id.as_ref().filter(|m| **m != person.id)
+            && let Some(manager) = active_staff(conn, id)?
+        {
+            return Ok(Some(manager));
         }
         next = current.parent_id;
     }
@@ -203,7 +208,12 @@ fn accept_in_tx(
         None => None,
     };
     let chosen_team: Option<TeamRow> = match (&rep, &sub.team) {
-        (Some(rep), _) => rep.team_id.as_ref().map(|id| team(conn, id)).transpose()?.flatten(),
+        (Some(rep), _) => rep
+            .team_id
+            .as_ref()
+            .map(|id| team(conn, id))
+            .transpose()?
+            .flatten(),
         (None, Some(slug)) => {
             let found = teams::table
                 .filter(teams::slug.eq(slug))
@@ -234,7 +244,10 @@ fn accept_in_tx(
         None => None,
     };
     let customer = sub.customer_email.as_ref().map(|email| {
-        Contact::new(sub.customer_name.as_ref().map_or("", |n| n.as_str()), email.as_str())
+        Contact::new(
+            sub.customer_name.as_ref().map_or("", |n| n.as_str()),
+            email.as_str(),
+        )
     });
     let complaint_to_rep_at_once = settings::number(conn, settings::COMPLAINT_TO_REP_AT_ONCE)? != 0;
     let due_hours = settings::number(conn, settings::COMPLAINT_DUE_HOURS)?;
@@ -332,11 +345,21 @@ fn accept_in_tx(
             .and_then(|n| n.as_str().split(' ').next().map(str::to_owned))
             .unwrap_or_else(|| "there".into()),
     );
-    let display = if sub.consent_publish { sub.display } else { Display::Anonymous };
-    base.insert("public_name", &display.public_name(sub.customer_name.as_ref()));
+    let display = if sub.consent_publish {
+        sub.display
+    } else {
+        Display::Anonymous
+    };
+    base.insert(
+        "public_name",
+        &display.public_name(sub.customer_name.as_ref()),
+    );
     base.insert("consent_publish", &sub.consent_publish);
     base.insert("rep_name", &routed_rep.map(|r| r.name.clone()));
-    base.insert("rep_hint", &rep.as_ref().filter(|r| !r.active).map(|r| r.name.clone()));
+    base.insert(
+        "rep_hint",
+        &rep.as_ref().filter(|r| !r.active).map(|r| r.name.clone()),
+    );
     base.insert(
         "rep_public",
         &routed_rep.map(|r| {
@@ -372,7 +395,9 @@ fn accept_in_tx(
         ));
     }
     outbox::enqueue(conn, &mails)?;
-    debug_assert!(deliveries.iter().all(|d| d.mail != Mail::Receipt) || sub.customer_email.is_some());
+    debug_assert!(
+        deliveries.iter().all(|d| d.mail != Mail::Receipt) || sub.customer_email.is_some()
+    );
     Ok(Accepted {
         id,
         reference,

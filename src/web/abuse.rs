@@ -28,7 +28,9 @@ impl FormTokenError {
             Self::Missing | Self::Forged => {
                 "This form could not be checked. Please reload the page and send it again."
             }
-            Self::Expired => "This form was open for too long. Please reload the page and send it again.",
+            Self::Expired => {
+                "This form was open for too long. Please reload the page and send it again."
+            }
             Self::TooFresh => {
                 "That was very quick! Please take a moment to check your note, then send it again."
             }
@@ -149,17 +151,32 @@ mod tests {
         let key = Secret::new("k".repeat(40));
         let token = issue_form_token(&key, 1_000);
         assert_eq!(check_form_token(&key, &token, 1_003, 3), Ok(()));
-        assert_eq!(check_form_token(&key, &token, 1_001, 3), Err(FormTokenError::TooFresh));
+        assert_eq!(
+            check_form_token(&key, &token, 1_001, 3),
+            Err(FormTokenError::TooFresh)
+        );
         assert_eq!(
             check_form_token(&key, &token, 1_000 + FORM_TOKEN_TTL_SECS + 1, 3),
             Err(FormTokenError::Expired)
         );
-        assert_eq!(check_form_token(&key, "", 1_003, 3), Err(FormTokenError::Missing));
+        assert_eq!(
+            check_form_token(&key, "", 1_003, 3),
+            Err(FormTokenError::Missing)
+        );
         let forged = token.replacen("1000", "900", 1);
-        assert_eq!(check_form_token(&key, &forged, 1_003, 3), Err(FormTokenError::Forged));
+        assert_eq!(
+            check_form_token(&key, &forged, 1_003, 3),
+            Err(FormTokenError::Forged)
+        );
         let other = Secret::new("o".repeat(40));
-        assert_eq!(check_form_token(&other, &token, 1_003, 3), Err(FormTokenError::Forged));
-        assert_eq!(check_form_token(&key, "a.b", 1_003, 3), Err(FormTokenError::Forged));
+        assert_eq!(
+            check_form_token(&other, &token, 1_003, 3),
+            Err(FormTokenError::Forged)
+        );
+        assert_eq!(
+            check_form_token(&key, "a.b", 1_003, 3),
+            Err(FormTokenError::Forged)
+        );
     }
 
     #[test]
@@ -187,8 +204,14 @@ mod tests {
         assert!(limiter.check(a, t).is_ok());
         let wait = limiter.check(a, t + Duration::from_secs(20)).unwrap_err();
         assert_eq!(wait, 40);
-        assert!(limiter.check(b, t).is_ok(), "another address has its own budget");
-        assert!(limiter.check(a, t + Duration::from_secs(61)).is_ok(), "a new minute");
+        assert!(
+            limiter.check(b, t).is_ok(),
+            "another address has its own budget"
+        );
+        assert!(
+            limiter.check(a, t + Duration::from_secs(61)).is_ok(),
+            "a new minute"
+        );
         let off = RateLimiter::new(0);
         assert!((0..1000).all(|_| off.check(a, t).is_ok()));
     }
