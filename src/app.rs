@@ -16,6 +16,19 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub secret_key: Secret,
+    pub rate_limiter: crate::web::abuse::RateLimiter,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, settings: Arc<Settings>, secret_key: Secret) -> Self {
+        let rate_limiter = crate::web::abuse::RateLimiter::new(settings.rate_limit_per_minute);
+        Self {
+            pool,
+            settings,
+            secret_key,
+            rate_limiter,
+        }
+    }
 }
 
 /// While no admin exists, a one-time link (valid 24 hours) that creates the first one.
@@ -62,8 +75,8 @@ pub fn start(
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(256 * 1024))
-            .app_data(web::FormConfig::default().limit(64 * 1024))
-            .app_data(web::JsonConfig::default().limit(64 * 1024))
+            .app_data(crate::web::errors::form_config())
+            .app_data(crate::web::errors::json_config())
             .configure(crate::web::routes::configure)
             .wrap(ErrorHandlers::new().default_handler(crate::web::errors::render))
             .wrap(crate::web::middleware::security_headers())

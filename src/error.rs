@@ -41,6 +41,8 @@ pub enum AppError {
     Gone,
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("unsupported media type")]
+    WrongContentType(&'static str),
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable")]
@@ -64,6 +66,7 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::Gone => "gone",
             Self::Conflict(_) => "conflict",
+            Self::WrongContentType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -81,6 +84,7 @@ impl AppError {
             Self::NotFound => "We couldn't find that page.".into(),
             Self::Gone => "This is no longer available.".into(),
             Self::Conflict(detail) => detail.clone(),
+            Self::WrongContentType(expected) => format!("Send this as {expected}."),
             Self::RateLimited { .. } => {
                 "Too many requests from your address; please wait a minute and try again.".into()
             }
@@ -111,6 +115,7 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Gone => StatusCode::GONE,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::WrongContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

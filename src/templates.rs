@@ -89,8 +89,28 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../templates/partials/forms.html"),
     ),
     (
+        "partials/rep_card.html",
+        include_str!("../templates/partials/rep_card.html"),
+    ),
+    (
+        "public/card.html",
+        include_str!("../templates/public/card.html"),
+    ),
+    (
+        "public/feedback_form.html",
+        include_str!("../templates/public/feedback_form.html"),
+    ),
+    (
         "public/home.html",
         include_str!("../templates/public/home.html"),
+    ),
+    (
+        "public/receipt.html",
+        include_str!("../templates/public/receipt.html"),
+    ),
+    (
+        "public/reps.html",
+        include_str!("../templates/public/reps.html"),
     ),
     (
         "public/setup.html",

@@ -32,11 +32,7 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
     if let Some(link) = setup_link {
         println!("No admin account yet. Create one, within 24 hours, at:\n  {link}");
     }
-    let state = AppState {
-        pool,
-        settings: Arc::new(settings),
-        secret_key,
-    };
+    let state = AppState::new(pool, Arc::new(settings), secret_key);
     actix_web::rt::System::new().block_on(async move {
         let server = crate::app::start(state, listener, ServerOptions::default())?;
         server.await

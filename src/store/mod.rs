@@ -5,6 +5,7 @@ pub mod cases;
 pub mod feedback;
 pub mod intake;
 pub mod outbox;
+pub mod receipts;
 pub mod settings;
 pub mod staff;
 pub mod stories;

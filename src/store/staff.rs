@@ -257,3 +257,100 @@ fn unique_handle(conn: &mut DbConn, base: &Handle, taken: &HashSet<String>) -> Q
     }
     Ok(candidate)
 }
+
+/// A person as customers see them when looking for whom to thank.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RepProfile {
+    pub handle: String,
+    pub name: String,
+    pub first_name: String,
+    pub initials: String,
+    pub team: Option<String>,
+    /// Whether they agreed to be named on the public wall.
+    pub public_naming: bool,
+}
+
+impl RepProfile {
+    fn new(handle: String, name: String, team: Option<String>, public_naming: bool) -> Self {
+        let first_name = name.split(' ').next().unwrap_or_default().to_owned();
+        let initials: String = name
+            .split(' ')
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .flat_map(char::to_uppercase)
+            .collect();
+        Self {
+            handle,
+            name,
+            first_name,
+            initials,
+            team,
+            public_naming,
+        }
+    }
+}
+
+type ProfileRow = (String, String, Option<String>, bool);
+
+type ProfileColumns = (
+    staff::handle,
+    staff::name,
+    diesel::dsl::Nullable<crate::db::schema::teams::name>,
+    staff::public_naming,
+);
+type ProfileQuery = diesel::dsl::Select<
+    diesel::dsl::LeftJoin<staff::table, crate::db::schema::teams::table>,
+    ProfileColumns,
+>;
+
+fn profile_query() -> ProfileQuery {
+    use crate::db::schema::teams;
+    staff::table.left_join(teams::table).select((
+        staff::handle,
+        staff::name,
+        teams::name.nullable(),
+        staff::public_naming,
+    ))
+}
+
+/// An active staff member customers can thank, by handle.
+pub fn profile(conn: &mut DbConn, handle: &str) -> QueryResult<Option<RepProfile>> {
+    let row: Option<ProfileRow> = profile_query()
+        .filter(staff::handle.eq(handle))
+        .filter(staff::active.eq(true))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(h, n, t, p)| RepProfile::new(h, n, t, p)))
+}
+
+/// Active staff whose name or handle contains `query` (any case), best matches first.
+pub fn search(conn: &mut DbConn, query: &str, limit: i64) -> QueryResult<Vec<RepProfile>> {
+    let needle: String = query.trim().to_lowercase().chars().take(60).collect();
+    if needle.is_empty() {
+        return Ok(Vec::new());
+    }
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let prefix = format!("{escaped}%");
+    let rows: Vec<ProfileRow> = profile_query()
+        .filter(staff::active.eq(true))
+        .filter(
+            super::lower(staff::name)
+                .like(&pattern)
+                .escape('\\')
+                .or(staff::handle.like(&pattern).escape('\\')),
+        )
+        .order((
+            super::lower(staff::name).like(prefix).escape('\\').desc(),
+            staff::name.asc(),
+        ))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(h, n, t, p)| RepProfile::new(h, n, t, p))
+        .collect())
+}

@@ -108,3 +108,12 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Team>> {
         .select(Team::as_select())
         .load(conn)
 }
+
+/// Active teams, by name, for customers to choose from.
+pub fn list_active(conn: &mut DbConn) -> QueryResult<Vec<Team>> {
+    teams::table
+        .filter(teams::active.eq(true))
+        .order(teams::name.asc())
+        .select(Team::as_select())
+        .load(conn)
+}

@@ -12,9 +12,19 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/app.css"),
     ),
     (
+        "card.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/card.css"),
+    ),
+    (
         "icon.svg",
         "image/svg+xml",
         include_str!("../../static/icon.svg"),
+    ),
+    (
+        "suggest.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/suggest.js"),
     ),
 ];
 

@@ -15,6 +15,49 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
+/// Forms: 64 KiB at most, and a clear word when the body is not a form.
+pub fn form_config() -> actix_web::web::FormConfig {
+    use actix_web::error::UrlencodedError;
+    actix_web::web::FormConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _req| {
+            match err {
+                UrlencodedError::ContentType => {
+                    AppError::WrongContentType("application/x-www-form-urlencoded")
+                }
+                UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength => {
+                    AppError::BadRequest("That form is too large.".into())
+                }
+                other => AppError::BadRequest(format!("That form could not be read: {other}.")),
+            }
+            .into()
+        })
+}
+
+/// JSON bodies: 64 KiB at most, `application/json`, and field-level errors for bad shapes.
+pub fn json_config() -> actix_web::web::JsonConfig {
+    use actix_web::error::JsonPayloadError;
+    actix_web::web::JsonConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _req| {
+            match err {
+                JsonPayloadError::ContentType => AppError::WrongContentType("application/json"),
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => {
+                    AppError::BadRequest("That request body is too large (64 KiB at most).".into())
+                }
+                JsonPayloadError::Deserialize(e) => AppError::Invalid(vec![FieldError::new(
+                    "body",
+                    format!("The JSON could not be read: {e}"),
+                )]),
+                other => {
+                    AppError::BadRequest(format!("The request body could not be read: {other}."))
+                }
+            }
+            .into()
+        })
+}
+
 /// What an error response says, whether it came from our handlers or from actix itself.
 struct Problem {
     code: &'static str,

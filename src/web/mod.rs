@@ -3,6 +3,7 @@
 pub mod abuse;
 pub mod assets;
 pub mod errors;
+pub mod forms;
 pub mod middleware;
 pub mod public;
 pub mod routes;

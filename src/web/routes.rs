@@ -9,6 +9,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(public::health::check))
         .route("/setup", web::get().to(public::setup::show))
         .route("/setup", web::post().to(public::setup::create))
+        .route("/feedback/new", web::get().to(public::feedback::new))
+        .route("/feedback", web::post().to(public::feedback::create))
+        .route("/to/{handle}", web::get().to(public::feedback::personal))
+        .route("/to/{handle}/qr.svg", web::get().to(public::reps::qr))
+        .route("/to/{handle}/card", web::get().to(public::reps::card))
+        .route("/reps", web::get().to(public::reps::search))
+        .route("/receipt/{token}", web::get().to(public::receipt::show))
+        .route(
+            "/receipt/{token}/withdraw",
+            web::post().to(public::receipt::withdraw),
+        )
+        .route(
+            "/receipt/{token}/erase",
+            web::post().to(public::receipt::erase),
+        )
         .route("/static/{file}", web::get().to(assets::serve))
         .default_service(web::to(errors::not_found));
 }

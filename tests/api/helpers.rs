@@ -176,32 +176,39 @@ impl TestApp {
     }
 }
 
-/// Settings for a test: everything local, nothing from the environment.
-pub fn test_settings(db: &TestDb, smtp: &SmtpServer, bind: &str) -> Settings {
-    let args = ConfigArgs {
+/// Settings for a test: everything local, nothing from the environment. Forms may be
+/// posted at once and there is no rate limit, unless a test turns them on.
+pub fn test_settings(db: &TestDb, smtp: &SmtpServer, bind: &str) -> ConfigArgs {
+    ConfigArgs {
         database_url: Some(db.url.clone()),
         bind: Some(bind.to_owned()),
         base_url: Some(format!("http://{bind}")),
         data_dir: Some(db.data_dir()),
-        secret_key: Some("test-secret-key-that-is-long-enough-0123456789".into()),
+        secret_key: Some(TEST_SECRET.into()),
         smtp_url: Some(smtp.url()),
+        form_min_seconds: Some("0".into()),
+        rate_limit_per_minute: Some("0".into()),
         ..ConfigArgs::default()
-    };
-    Settings::load(&args).expect("test settings")
+    }
 }
 
+pub const TEST_SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like `spawn_app`, with some settings changed.
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs)) -> TestApp {
     let db = TestDb::new(backend);
     let smtp = SmtpServer::start();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let bind = listener.local_addr().expect("addr").to_string();
-    let settings = Arc::new(test_settings(&db, &smtp, &bind));
+    let mut args = test_settings(&db, &smtp, &bind);
+    tweak(&mut args);
+    let settings = Arc::new(Settings::load(&args).expect("test settings"));
     let pool = heard::db::open(&settings.database).expect("open test database");
-    let state = AppState {
-        pool: pool.clone(),
-        settings: settings.clone(),
-        secret_key: Secret::new("test-secret-key-that-is-long-enough-0123456789"),
-    };
+    let state = AppState::new(pool.clone(), settings.clone(), Secret::new(TEST_SECRET));
     let server = heard::app::start(state, listener, ServerOptions { workers: 1 }).expect("start");
     tokio::spawn(server);
     let client = reqwest::Client::builder()
@@ -217,4 +224,62 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         smtp,
         settings,
     }
+}
+
+/// A small organisation: Care (manager Grace; reps Maria, and Sam who is no longer here),
+/// Billing (no manager; rep James, who prefers not to be named), and an admin, Priya.
+pub fn seed_org(app: &TestApp) {
+    use heard::domain::{StaffFields, StaffInput};
+    use heard::store::audit::Actor;
+    use heard::store::staff::{NewMember, add_all};
+    let rows = [
+        ("Priya Natarajan", "priya@example.com", "admin", "", "priya"),
+        (
+            "Grace Okafor",
+            "grace@example.com",
+            "manager",
+            "Care",
+            "grace",
+        ),
+        ("Maria Lopez", "maria@example.com", "rep", "Care", "maria"),
+        ("Sam Okoro", "sam@example.com", "rep", "Care", "sam"),
+        ("James Park", "james@example.com", "rep", "Billing", "james"),
+    ];
+    let members: Vec<NewMember> = rows
+        .iter()
+        .map(|(name, email, role, team, handle)| NewMember {
+            input: StaffInput::parse(&StaffFields {
+                name: (*name).into(),
+                email: (*email).into(),
+                role: (*role).into(),
+                team: (*team).into(),
+                handle: (*handle).into(),
+                manager_email: String::new(),
+            })
+            .expect("seed row"),
+            password_hash: None,
+        })
+        .collect();
+    let mut conn = app.pool.get().expect("conn");
+    heard::db::write_tx(&mut conn, |c| add_all(c, &members, &Actor::System("test")))
+        .expect("seed staff");
+    use diesel::prelude::*;
+    use heard::db::schema::staff;
+    diesel::update(staff::table.filter(staff::handle.eq("sam")))
+        .set(staff::active.eq(false))
+        .execute(&mut conn)
+        .expect("deactivate sam");
+    diesel::update(staff::table.filter(staff::handle.eq("james")))
+        .set(staff::public_naming.eq(false))
+        .execute(&mut conn)
+        .expect("james stays unnamed");
+}
+
+/// The value of a hidden `form_token` field in a page.
+pub fn form_token(html: &str) -> String {
+    let start = html
+        .find("name=\"form_token\" value=\"")
+        .expect("a form token")
+        + 25;
+    html[start..start + html[start..].find('"').expect("end")].to_owned()
 }

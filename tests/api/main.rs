@@ -6,6 +6,7 @@ mod smtp;
 
 mod cli;
 mod health;
+mod intake;
 mod mail;
 mod migrations;
 mod setup;

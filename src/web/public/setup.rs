@@ -2,8 +2,6 @@
 //! `heard serve` prints while no admin exists. The single-use, 256-bit token in the form is
 //! what authorises the request, so it also protects it from cross-site forgery.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -15,6 +13,7 @@ use crate::error::{AppError, FieldError};
 use crate::store::audit::Actor;
 use crate::store::staff::{self, AddError, NewMember};
 use crate::store::tokens::{self, TokenKind};
+use crate::web::forms;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenQuery {
@@ -56,19 +55,10 @@ fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let mut ctx = tera::Context::new();
-    let by_field: HashMap<&str, &str> = errors
-        .iter()
-        .map(|e| (e.field.as_str(), e.message.as_str()))
-        .collect();
     ctx.insert("token", &form.token);
     ctx.insert("form", form);
-    ctx.insert("errors", errors);
-    ctx.insert("field_errors", &by_field);
-    let html = crate::templates::render("public/setup.html", &ctx)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(html))
+    forms::insert_errors(&mut ctx, errors);
+    forms::page_with_status("public/setup.html", &ctx, status)
 }
 
 pub async fn show(

@@ -1,0 +1,241 @@
+//! What a customer can see and do through their private receipt link: follow their note,
+//! withdraw consent to publish, or erase it everywhere.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::ids::{FeedbackId, StaffId};
+use crate::db::schema::{cases, feedback, outbox, staff, stories, teams};
+use crate::db::{DbConn, write_tx};
+use crate::domain::{Display, PersonName};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReceiptView {
+    #[serde(skip)]
+    pub id: FeedbackId,
+    pub reference: String,
+    pub kind: String,
+    pub status: String,
+    pub status_label: String,
+    pub body: Option<String>,
+    pub consent_publish: bool,
+    pub public_name: String,
+    pub has_email: bool,
+    pub erased: bool,
+    pub rep_public: Option<String>,
+    pub created: String,
+}
+
+type Row = (
+    FeedbackId,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    bool,
+    NaiveDateTime,
+    Option<StaffId>,
+);
+
+fn find(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<Row>> {
+    feedback::table
+        .filter(feedback::receipt_token_hash.eq(token_hash))
+        .select((
+            feedback::id,
+            feedback::reference,
+            feedback::kind,
+            feedback::status,
+            feedback::body,
+            feedback::customer_name,
+            feedback::customer_email,
+            feedback::display,
+            feedback::consent_publish,
+            feedback::created_at,
+            feedback::rep_id,
+        ))
+        .first(conn)
+        .optional()
+}
+
+fn label(kind: &str, status: &str, case: Option<&str>) -> &'static str {
+    match (kind, status, case) {
+        (_, "erased", _) => "Erased at your request",
+        ("complaint", _, Some("acknowledged")) => "Acknowledged: the manager is looking into it",
+        ("complaint", _, Some("resolved")) => "Resolved",
+        ("complaint", _, _) => "Sent to the manager, waiting to be acknowledged",
+        (_, "awaiting_moderation", _) => {
+            "Delivered; a manager will read it before it goes on the wall"
+        }
+        (_, "published", _) => "Delivered and published on the wall",
+        (_, "declined", _) => "Delivered; a manager decided not to publish it",
+        (_, "unpublished", _) => "Delivered; taken off the wall",
+        (_, "withdrawn", _) => "Delivered; you withdrew your consent to publish it",
+        _ => "Delivered to the person who helped you and their manager",
+    }
+}
+
+/// The note behind a receipt token, as its author may see it.
+pub fn view(conn: &mut DbConn, token_hash: &str) -> Result<ReceiptView, AppError> {
+    let (id, reference, kind, status, body, name, email, display, consent, created, rep_id) =
+        find(conn, token_hash)?.ok_or(AppError::NotFound)?;
+    let case: Option<String> = cases::table
+        .filter(cases::feedback_id.eq(&id))
+        .select(cases::status)
+        .first(conn)
+        .optional()?;
+    let rep_public = match &rep_id {
+        Some(rep) => staff::table
+            .left_join(teams::table)
+            .filter(staff::id.eq(rep))
+            .select((staff::name, staff::public_naming, teams::name.nullable()))
+            .first::<(String, bool, Option<String>)>(conn)
+            .optional()?
+            .map(|(name, public, team)| match (public, team) {
+                (true, _) => name,
+                (false, Some(team)) => format!("a member of the {team} team"),
+                (false, None) => "the person who helped you".into(),
+            }),
+        None => None,
+    };
+    let person = name.as_deref().and_then(|n| PersonName::parse(n).ok());
+    let display = Display::parse(&display).unwrap_or(Display::Anonymous);
+    Ok(ReceiptView {
+        status_label: label(&kind, &status, case.as_deref()).into(),
+        erased: status == "erased",
+        public_name: display.public_name(person.as_ref()),
+        has_email: email.is_some(),
+        id,
+        reference,
+        kind,
+        status,
+        body,
+        consent_publish: consent,
+        rep_public,
+        created: created.format("%-d %B %Y, %H:%M UTC").to_string(),
+    })
+}
+
+/// Withdraws consent to publish: the story leaves the wall at once and never returns.
+pub fn withdraw(conn: &mut DbConn, token_hash: &str) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let row = find(conn, token_hash)?.ok_or(AppError::NotFound)?;
+        let (id, status, consent) = (row.0, row.3, row.8);
+        if status == "erased" {
+            return Err(AppError::Gone);
+        }
+        if !consent {
+            return Err(AppError::Conflict(
+                "This note was never going to be published.".into(),
+            ));
+        }
+        let now = super::now();
+        diesel::update(feedback::table.find(&id))
+            .set((
+                feedback::consent_publish.eq(false),
+                feedback::status.eq("withdrawn"),
+                feedback::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        diesel::update(stories::table.filter(stories::feedback_id.eq(&id)))
+            .set((stories::status.eq("withdrawn"), stories::updated_at.eq(now)))
+            .execute(conn)?;
+        super::audit::record(
+            conn,
+            &super::audit::Actor::System("customer"),
+            "feedback.withdraw_consent",
+            Some(id.as_str()),
+            None,
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// Erases the customer's name, email and words everywhere (note, story, queued and sent
+/// email bodies); the row stays as a tombstone so counts still add up.
+pub fn erase(conn: &mut DbConn, token_hash: &str) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let row = find(conn, token_hash)?.ok_or(AppError::NotFound)?;
+        let (id, status) = (row.0, row.3);
+        if status == "erased" {
+            return Ok(());
+        }
+        erase_note(conn, &id)?;
+        super::audit::record(
+            conn,
+            &super::audit::Actor::System("customer"),
+            "feedback.erase",
+            Some(id.as_str()),
+            None,
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// The erasure itself, shared by customers and admins.
+pub fn erase_note(conn: &mut DbConn, id: &FeedbackId) -> QueryResult<()> {
+    let now = super::now();
+    let email: Option<String> = feedback::table
+        .find(id)
+        .select(feedback::customer_email)
+        .first(conn)?;
+    diesel::update(feedback::table.find(id))
+        .set((
+            feedback::customer_name.eq(None::<String>),
+            feedback::customer_email.eq(None::<String>),
+            feedback::body.eq(None::<String>),
+            feedback::content_hash.eq(None::<String>),
+            feedback::consent_publish.eq(false),
+            feedback::status.eq("erased"),
+            feedback::erased_at.eq(now),
+            feedback::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(stories::table.filter(stories::feedback_id.eq(id)))
+        .set((
+            stories::body.eq(None::<String>),
+            stories::status.eq("withdrawn"),
+            stories::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    // Emails not yet sent are cancelled; every copy loses the words.
+    diesel::update(
+        outbox::table
+            .filter(outbox::feedback_id.eq(id))
+            .filter(outbox::status.eq("pending")),
+    )
+    .set((
+        outbox::status.eq("dead"),
+        outbox::last_error.eq("cancelled: the note was erased"),
+    ))
+    .execute(conn)?;
+    diesel::update(outbox::table.filter(outbox::feedback_id.eq(id)))
+        .set((
+            outbox::subject.eq("[erased]"),
+            outbox::body_text.eq(""),
+            outbox::body_html.eq(None::<String>),
+            outbox::dedupe_key.eq(diesel::dsl::sql::<diesel::sql_types::Text>(
+                "'erased:' || id",
+            )),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if let Some(email) = email {
+        diesel::update(
+            outbox::table
+                .filter(outbox::feedback_id.eq(id))
+                .filter(outbox::recipient.eq(email)),
+        )
+        .set((
+            outbox::recipient.eq("erased"),
+            outbox::recipient_name.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! The customer's form: `GET /feedback/new`, `GET /to/HANDLE` (the same form for one rep)
+//! and `POST /feedback`, which stores the note and answers 303 to its receipt.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::db;
+use crate::domain::{Channel, Display, FeedbackKind, Submission, SubmissionFields};
+use crate::error::{AppError, FieldError};
+use crate::store::intake::{self, IntakeContext};
+use crate::store::staff::{self, RepProfile};
+use crate::store::teams;
+use crate::web::forms;
+
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    kind: Option<String>,
+    rep: Option<String>,
+}
+
+/// The posted form, kept as typed so it can be shown again with its errors.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct FeedbackForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub rep: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub customer_name: String,
+    #[serde(default)]
+    pub customer_email: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub consent_publish: String,
+    #[serde(default)]
+    pub display: String,
+    #[serde(default)]
+    pub interaction_date: String,
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default, skip_serializing)]
+    pub website: String,
+    #[serde(default, skip_serializing)]
+    pub form_token: String,
+}
+
+impl FeedbackForm {
+    fn fields(&self) -> SubmissionFields {
+        SubmissionFields {
+            kind: self.kind.clone(),
+            rep: self.rep.clone(),
+            team: self.team.clone(),
+            customer_name: self.customer_name.clone(),
+            customer_email: self.customer_email.clone(),
+            body: self.body.clone(),
+            consent_publish: Some(matches!(
+                self.consent_publish.as_str(),
+                "on" | "true" | "yes"
+            )),
+            display: self.display.clone(),
+            interaction_date: self.interaction_date.clone(),
+            channel: self.channel.clone(),
+        }
+    }
+}
+
+fn kind_or_thanks(text: Option<&str>) -> Result<FeedbackKind, AppError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(FeedbackKind::Thanks),
+        Some(t) => FeedbackKind::parse(t)
+            .map_err(|_| AppError::BadRequest("kind must be thanks or complaint.".into())),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    kind: FeedbackKind,
+    rep: Option<RepProfile>,
+    form: &FeedbackForm,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let teams = if rep.is_none() {
+        db::run(&state.pool, |c| Ok(teams::list_active(c)?)).await?
+    } else {
+        Vec::new()
+    };
+    let mut ctx = tera::Context::new();
+    ctx.insert("kind", kind.as_str());
+    ctx.insert("rep", &rep);
+    ctx.insert(
+        "teams",
+        &teams
+            .iter()
+            .map(|t| json!({"slug": t.slug, "name": t.name}))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("form", form);
+    ctx.insert("form_token", &forms::form_token(state));
+    ctx.insert(
+        "displays",
+        &Display::ALL
+            .iter()
+            .map(|d| {
+                let label = match d {
+                    Display::Full => "My full name (Pat Doe)",
+                    Display::First => "My first name and initial (Pat D.)",
+                    Display::Anonymous => "Just \u{201c}A customer\u{201d}",
+                };
+                json!({"value": d.as_str(), "label": label})
+            })
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "channels",
+        &Channel::ALL
+            .iter()
+            .map(|c| json!({"value": c.as_str(), "label": c.label()}))
+            .collect::<Vec<_>>(),
+    );
+    forms::insert_errors(&mut ctx, errors);
+    forms::page_with_status("public/feedback_form.html", &ctx, status)
+}
+
+async fn profile(state: &AppState, handle: &str) -> Result<Option<RepProfile>, AppError> {
+    let handle = handle.trim().to_lowercase();
+    if crate::domain::Handle::parse(&handle).is_err() {
+        return Ok(None);
+    }
+    db::run(&state.pool, move |c| Ok(staff::profile(c, &handle)?)).await
+}
+
+/// `GET /feedback/new?kind=thanks|complaint&rep=HANDLE`
+pub async fn new(
+    state: web::Data<AppState>,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let kind = kind_or_thanks(query.kind.as_deref())?;
+    let rep = match query.rep.as_deref().filter(|r| !r.trim().is_empty()) {
+        Some(handle) => Some(profile(&state, handle).await?.ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let form = FeedbackForm {
+        kind: kind.as_str().into(),
+        display: Display::First.as_str().into(),
+        ..FeedbackForm::default()
+    };
+    render(&state, kind, rep, &form, &[], StatusCode::OK).await
+}
+
+/// `GET /to/HANDLE`: a rep's personal page, the form with them filled in.
+pub async fn personal(
+    state: web::Data<AppState>,
+    handle: web::Path<String>,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let kind = kind_or_thanks(query.kind.as_deref())?;
+    let rep = profile(&state, &handle).await?.ok_or(AppError::NotFound)?;
+    let form = FeedbackForm {
+        kind: kind.as_str().into(),
+        rep: rep.handle.clone(),
+        display: Display::First.as_str().into(),
+        ..FeedbackForm::default()
+    };
+    render(&state, kind, Some(rep), &form, &[], StatusCode::OK).await
+}
+
+/// `POST /feedback`
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<FeedbackForm>,
+) -> Result<HttpResponse, AppError> {
+    forms::rate_limit(&req, &state)?;
+    let form = form.into_inner();
+    let kind = FeedbackKind::parse(&form.kind).unwrap_or(FeedbackKind::Thanks);
+    let rep = profile(&state, &form.rep).await?;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    if let Err(error) = forms::check_human(&state, &form.form_token, &form.website) {
+        return render(&state, kind, rep, &form, &[error], unprocessable).await;
+    }
+    let today = chrono::Utc::now().date_naive();
+    let submission = match Submission::parse(&form.fields(), today) {
+        Ok(s) => s,
+        Err(errors) => return render(&state, kind, rep, &form, &errors, unprocessable).await,
+    };
+    let accepted = {
+        let state = state.clone();
+        db::run(&state.pool.clone(), move |c| {
+            let ctx = IntakeContext {
+                secret: &state.secret_key,
+                base_url: &state.settings.base_url,
+            };
+            intake::accept(c, &ctx, &submission, None)
+        })
+        .await
+    };
+    match accepted {
+        Ok(note) => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, format!("/receipt/{}?sent=1", note.receipt_token)))
+            .finish()),
+        Err(AppError::Invalid(errors)) => {
+            // A handle that names no one: show the search field again.
+            let rep = if errors.iter().any(|e| e.field == "rep") {
+                None
+            } else {
+                rep
+            };
+            render(&state, kind, rep, &form, &errors, unprocessable).await
+        }
+        Err(other) => Err(other),
+    }
+}

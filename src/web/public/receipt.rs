@@ -1,0 +1,124 @@
+//! `/receipt/TOKEN`: the customer's private page, where they follow their note, withdraw
+//! consent to publish it, or erase it. The unguessable token in the URL is the key.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::{AppError, FieldError};
+use crate::store::{hash_token, receipts};
+use crate::web::forms;
+
+#[derive(Debug, Deserialize)]
+pub struct ReceiptQuery {
+    #[serde(default)]
+    sent: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    form_token: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Only the shape of a real token reaches the database.
+fn token_hash(token: &str) -> Result<String, AppError> {
+    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(hash_token(token))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn render(
+    state: &AppState,
+    token: &str,
+    just_sent: bool,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let hash = token_hash(token)?;
+    let note = db::run(&state.pool, move |c| receipts::view(c, &hash)).await?;
+    let mut ctx = tera::Context::new();
+    ctx.insert("note", &note);
+    ctx.insert("token", token);
+    ctx.insert("just_sent", &just_sent);
+    ctx.insert("form_token", &forms::form_token(state));
+    forms::insert_errors(&mut ctx, errors);
+    let mut res = forms::page_with_status("public/receipt.html", &ctx, status)?;
+    // The URL is the key to this page: never send it on to another site.
+    res.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(res)
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<ReceiptQuery>,
+) -> Result<HttpResponse, AppError> {
+    render(&state, &token, query.sent.is_some(), &[], StatusCode::OK).await
+}
+
+fn back_to(token: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/receipt/{token}")))
+        .finish()
+}
+
+fn check_token(state: &AppState, form: &ActionForm) -> Result<(), AppError> {
+    crate::web::abuse::check_form_token(
+        &state.secret_key,
+        &form.form_token,
+        chrono::Utc::now().timestamp(),
+        0,
+    )
+    .map_err(|e| AppError::BadRequest(e.message().into()))
+}
+
+pub async fn withdraw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    forms::rate_limit(&req, &state)?;
+    check_token(&state, &form)?;
+    let hash = token_hash(&token)?;
+    db::run(&state.pool, move |c| receipts::withdraw(c, &hash)).await?;
+    Ok(back_to(&token))
+}
+
+pub async fn erase(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    forms::rate_limit(&req, &state)?;
+    check_token(&state, &form)?;
+    if form.confirm != "yes" {
+        let error = FieldError::new(
+            "confirm",
+            "Tick the box to confirm that you want to erase your note.",
+        );
+        return render(
+            &state,
+            &token,
+            false,
+            &[error],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let hash = token_hash(&token)?;
+    db::run(&state.pool, move |c| receipts::erase(c, &hash)).await?;
+    Ok(back_to(&token))
+}
