@@ -1,6 +1,7 @@
 //! HTTP: the route table, handlers by area, and middleware.
 
 pub mod abuse;
+pub mod api;
 pub mod assets;
 pub mod errors;
 pub mod forms;

@@ -2,7 +2,7 @@
 
 use actix_web::web;
 
-use super::{assets, errors, public};
+use super::{api, assets, errors, public};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::home::show))
@@ -25,5 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(public::receipt::erase),
         )
         .route("/static/{file}", web::get().to(assets::serve))
+        .route("/api/openapi.json", web::get().to(api::openapi::document))
+        .route("/api/v1/feedback", web::post().to(api::feedback::create))
+        .route("/api/v1/reps", web::get().to(api::reps::search))
         .default_service(web::to(errors::not_found));
 }

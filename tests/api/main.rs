@@ -7,6 +7,7 @@ mod smtp;
 mod cli;
 mod health;
 mod intake;
+mod json_api;
 mod mail;
 mod migrations;
 mod setup;

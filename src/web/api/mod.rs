@@ -1,0 +1,5 @@
+//! The JSON API v1 and its OpenAPI 3.1 document, generated from these handlers and types.
+
+pub mod feedback;
+pub mod openapi;
+pub mod reps;

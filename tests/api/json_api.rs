@@ -1,0 +1,237 @@
+//! The JSON API v1 for notes and reps, and the OpenAPI document that describes it.
+
+use diesel::prelude::*;
+use heard::db::schema::{feedback, outbox};
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::{Backend, TestApp, seed_org, spawn_app, spawn_app_with};
+
+fn note() -> Value {
+    json!({
+        "kind": "thanks",
+        "rep_handle": "maria",
+        "customer": {"name": "Pat Doe", "email": "pat@example.com"},
+        "body": "Maria found the fault in minutes.",
+        "consent": {"publish": true, "display": "first"},
+        "interaction_date": "2026-11-20",
+        "channel": "chat"
+    })
+}
+
+async fn post(app: &TestApp, body: &Value, key: Option<&str>) -> reqwest::Response {
+    let mut req = app.client.post(app.url("/api/v1/feedback")).json(body);
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    req.send().await.unwrap()
+}
+
+fn notes(app: &TestApp) -> i64 {
+    feedback::table
+        .count()
+        .get_result(&mut app.pool.get().unwrap())
+        .unwrap()
+}
+
+async fn notes_are_created_with_201(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let res = post(&app, &note(), None).await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "awaiting_moderation");
+    assert!(body["reference"].as_str().unwrap().starts_with("H-"));
+    let receipt = body["receipt_url"].as_str().unwrap();
+    assert!(receipt.starts_with(&format!("{}/receipt/", app.address)));
+    let path = receipt.trim_start_matches(&app.address);
+    assert_eq!(app.get(path).await.status(), 200);
+    let queued: i64 = outbox::table
+        .count()
+        .get_result(&mut app.pool.get().unwrap())
+        .unwrap();
+    assert_eq!(queued, 3);
+}
+
+async fn an_idempotency_key_returns_the_first_result(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let first: Value = post(&app, &note(), Some("retry-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again = post(&app, &note(), Some("retry-1")).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(notes(&app), 1);
+
+    let mut different = note();
+    different["body"] = json!("Something else entirely.");
+    let clash = post(&app, &different, Some("retry-1")).await;
+    assert_eq!(clash.status(), 409);
+    assert_eq!(clash.headers()["content-type"], "application/problem+json");
+    assert_eq!(notes(&app), 1);
+
+    let bad_key = post(&app, &different, Some("sp ace")).await;
+    assert_eq!(bad_key.status(), 422);
+}
+
+async fn invalid_notes_get_problem_json_naming_each_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (json!({"kind": "praise", "body": "x"}), vec!["kind"]),
+        (json!({"kind": "thanks", "body": ""}), vec!["body"]),
+        (
+            json!({"kind": "thanks", "body": "x".repeat(5001)}),
+            vec!["body"],
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "customer": {"email": "nope", "name": "A\r\nB"}}),
+            vec!["customer.name", "customer.email"],
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "consent": {"publish": true, "display": "nickname"}}),
+            vec!["consent.display"],
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "consent": {"publish": true}}),
+            vec!["consent.display"],
+        ),
+        (
+            json!({"kind": "complaint", "body": "hi", "consent": {"publish": true}}),
+            vec!["consent.publish", "customer.email"],
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "rep_handle": "nobody"}),
+            vec!["rep_handle"],
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "channel": "fax"}),
+            vec!["channel"],
+        ),
+        (json!({"kind": 7, "body": "hi"}), vec!["body"]),
+    ];
+    for (body, fields) in cases {
+        let res = post(&app, &body, None).await;
+        assert_eq!(res.status(), 422, "{body}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["code"], "invalid_input");
+        let got: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, fields, "{body}");
+    }
+    let text = app
+        .client
+        .post(app.url("/api/v1/feedback"))
+        .header("content-type", "text/plain")
+        .body("thanks!")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), 415);
+    let broken = app
+        .client
+        .post(app.url("/api/v1/feedback"))
+        .header("content-type", "application/json")
+        .body("{\"kind\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 422);
+    assert_eq!(notes(&app), 0);
+}
+
+async fn the_api_is_rate_limited(backend: Backend) {
+    let app = spawn_app_with(backend, |a| a.rate_limit_per_minute = Some("1".into())).await;
+    seed_org(&app);
+    assert_eq!(post(&app, &note(), None).await.status(), 201);
+    let res = post(&app, &note(), None).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "rate_limited");
+}
+
+async fn reps_are_searchable_as_json(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let body: Value = app.get("/api/v1/reps?q=gra").await.json().await.unwrap();
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["handle"], "grace");
+    assert_eq!(items[0]["team"], "Care");
+    assert_eq!(items[0]["url"], format!("{}/to/grace", app.address));
+    let none: Value = app.get("/api/v1/reps?q=").await.json().await.unwrap();
+    assert_eq!(none["items"], json!([]));
+}
+
+/// The property names a schema declares.
+fn properties(doc: &Value, schema: &str) -> Vec<String> {
+    let mut keys: Vec<String> = doc["components"]["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no schema {schema}"))
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+async fn the_openapi_document_matches_the_endpoints(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/feedback"]["post"].is_object());
+    assert!(doc["paths"]["/api/v1/reps"]["get"].is_object());
+    let responses = &doc["paths"]["/api/v1/feedback"]["post"]["responses"];
+    for status in ["201", "422", "429"] {
+        assert!(responses[status].is_object(), "documents {status}");
+    }
+    // What the endpoints return has exactly the documented fields.
+    let created: Value = post(&app, &note(), None).await.json().await.unwrap();
+    assert_eq!(keys(&created), properties(&doc, "FeedbackCreated"));
+    let problem: Value = post(&app, &json!({"kind": "x"}), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for key in keys(&problem) {
+        assert!(
+            properties(&doc, "Problem").contains(&key),
+            "{key} is documented"
+        );
+    }
+    let reps: Value = app.get("/api/v1/reps?q=maria").await.json().await.unwrap();
+    assert_eq!(keys(&reps), properties(&doc, "RepList"));
+    assert_eq!(keys(&reps["items"][0]), properties(&doc, "Rep"));
+    // And what they accept: every field of the contract's request body is documented.
+    let mut accepted = keys(&note());
+    accepted.push("team".into());
+    accepted.sort();
+    assert_eq!(accepted, properties(&doc, "NewFeedback"));
+}
+
+backend_tests!(
+    notes_are_created_with_201,
+    an_idempotency_key_returns_the_first_result,
+    invalid_notes_get_problem_json_naming_each_field,
+    the_api_is_rate_limited,
+    reps_are_searchable_as_json,
+    the_openapi_document_matches_the_endpoints,
+);
