@@ -45,3 +45,79 @@ pub fn count_published(conn: &mut DbConn) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// A published story as the public sees it: the customer and the rep named as they chose.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoryCard {
+    pub id: StoryId,
+    pub body: String,
+    pub customer: String,
+    pub rep: String,
+    pub rep_handle: Option<String>,
+    pub team: Option<String>,
+    pub featured: bool,
+    pub published_at: NaiveDateTime,
+}
+
+type CardRow = (
+    StoryId,
+    Option<String>,
+    bool,
+    Option<NaiveDateTime>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+    Option<String>,
+);
+
+fn card(row: CardRow) -> Option<StoryCard> {
+    use crate::domain::{Display, PersonName};
+    let (id, body, featured, published_at, name, display, rep_name, handle, public, team) = row;
+    let person = name.as_deref().and_then(|n| PersonName::parse(n).ok());
+    let display = Display::parse(&display).unwrap_or(Display::Anonymous);
+    let rep = match (rep_name, public, &team) {
+        (Some(name), Some(true), _) => name,
+        (Some(_), _, Some(team)) => format!("a member of the {team} team"),
+        _ => "a member of our team".into(),
+    };
+    Some(StoryCard {
+        id,
+        body: body?,
+        customer: display.public_name(person.as_ref()),
+        rep,
+        rep_handle: handle.filter(|_| public == Some(true)),
+        team,
+        featured,
+        published_at: published_at?,
+    })
+}
+
+/// The newest published stories whose customers' consent stands, for the start page.
+pub fn recent_published(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<StoryCard>> {
+    use crate::db::schema::{feedback, staff, teams};
+    let rows: Vec<CardRow> = stories::table
+        .inner_join(feedback::table)
+        .left_join(staff::table.on(stories::rep_id.eq(staff::id.nullable())))
+        .left_join(teams::table.on(stories::team_id.eq(teams::id.nullable())))
+        .filter(stories::status.eq("published"))
+        .filter(feedback::consent_publish.eq(true))
+        .filter(feedback::erased_at.is_null())
+        .order((stories::published_at.desc(), stories::id.desc()))
+        .limit(limit)
+        .select((
+            stories::id,
+            stories::body,
+            stories::featured,
+            stories::published_at,
+            feedback::customer_name,
+            feedback::display,
+            staff::name.nullable(),
+            staff::handle.nullable(),
+            staff::public_naming.nullable(),
+            teams::name.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(card).collect())
+}

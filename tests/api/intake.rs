@@ -437,3 +437,70 @@ backend_tests!(
     receipts_withdraw_consent_and_erase_everywhere,
     reps_are_found_by_name_qr_and_card,
 );
+
+fn publish_all(app: &TestApp) {
+    let now = chrono::Utc::now().naive_utc();
+    diesel::update(stories::table)
+        .set((
+            stories::status.eq("published"),
+            stories::published_at.eq(now),
+        ))
+        .execute(&mut app.pool.get().unwrap())
+        .unwrap();
+}
+
+async fn the_start_page_shows_published_stories_as_people_chose(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let res = post(&app, &thanks_form(&token(&app).await)).await;
+    let receipt = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut james = thanks_form(&token(&app).await);
+    set(&mut james, "rep", "james");
+    set(&mut james, "customer_name", "Lee <b>Ray</b>");
+    set(&mut james, "display", "full");
+    set(
+        &mut james,
+        "body",
+        "James <script>alert(1)</script> sorted my bill.",
+    );
+    assert_eq!(post(&app, &james).await.status(), 303);
+    publish_all(&app);
+
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(html.contains("Maria stayed on the line until it worked."));
+    assert!(
+        html.contains("Pat D., thanking <a href=\"&#x2F;wall&#x2F;maria\">Maria Lopez</a> (Care)")
+            || html.contains("Pat D., thanking <a href=\"/wall/maria\">Maria Lopez</a> (Care)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("thanking a member of the Billing team"),
+        "James asked not to be named"
+    );
+    assert!(!html.contains("James Park"));
+    assert!(
+        html.contains("Lee &lt;b&gt;Ray&lt;&#x2F;b&gt;"),
+        "names are escaped"
+    );
+    assert!(!html.contains("<script>alert(1)</script>"));
+
+    // Withdrawal takes the story off at once.
+    let page = app.get(&receipt).await.text().await.unwrap();
+    let tok = form_token(&page);
+    app.client
+        .post(app.url(&format!("{receipt}/withdraw")))
+        .form(&[("form_token", tok.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let html = app.get("/").await.text().await.unwrap();
+    assert!(!html.contains("Maria stayed on the line"));
+}
+
+backend_tests!(the_start_page_shows_published_stories_as_people_chose);
