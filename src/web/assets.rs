@@ -12,6 +12,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/app.css"),
     ),
     (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/app.js"),
+    ),
+    (
         "card.css",
         "text/css; charset=utf-8",
         include_str!("../../static/card.css"),
@@ -58,4 +63,19 @@ pub async fn serve(req: HttpRequest, file: web::Path<String>) -> Result<HttpResp
         return Ok(res.finish());
     }
     Ok(res.content_type(*mime).body(*body))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_static_file_is_served() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                super::FILES.iter().any(|(n, _, _)| *n == name),
+                "static/{name} is not listed in src/web/assets.rs"
+            );
+        }
+    }
 }

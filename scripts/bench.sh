@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmarks Heard on this machine against a constant-returning actix-web server measured in
+# the same run, on SQLite and (when PostgreSQL answers at 127.0.0.1:5432) on PostgreSQL.
+#
+#   scripts/bench.sh            # accepted submissions per second (POST /feedback)
+#   DURATION=20 CONNECTIONS=32 scripts/bench.sh
+#
+# Each accepted submission is a durable commit of the note and its outbox rows. Needs wrk
+# (apt-get install wrk). Everything runs on loopback; the load is bounded by DURATION.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
+command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+cargo build --release --quiet --bin heard --example constant_server
+HEARD=target/release/heard
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+wait_up() { for _ in $(seq 1 100); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "bench: $1 did not come up" >&2; exit 1; }
+
+# wrk's summary -> "requests_per_sec p99_ms"
+run_wrk() {
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@")
+  local rps p99
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<<"$out")
+  if grep -q "Non-2xx or 3xx" <<<"$out"; then
+    echo "bench: some requests failed:" >&2
+    grep "Non-2xx or 3xx" <<<"$out" >&2
+  fi
+  echo "$rps $p99"
+}
+
+target/release/examples/constant_server 127.0.0.1:8099 & PIDS+=($!)
+wait_up http://127.0.0.1:8099/
+read -r base_rps base_p99 < <(run_wrk -s scripts/post_feedback.lua http://127.0.0.1:8099/feedback)
+
+results=()
+bench_backend() {
+  local name=$1 url=$2 port=$3
+  HEARD_DATABASE_URL=$url HEARD_DATA_DIR="$WORK/$name" "$HEARD" demo >/dev/null
+  HEARD_DATABASE_URL=$url HEARD_DATA_DIR="$WORK/$name" HEARD_BIND=127.0.0.1:$port \
+    HEARD_RATE_LIMIT_PER_MINUTE=0 HEARD_FORM_MIN_SECONDS=0 RUST_LOG=warn \
+    "$HEARD" serve >/dev/null 2>&1 & local pid=$!
+  PIDS+=($pid)
+  wait_up "http://127.0.0.1:$port/healthz"
+  local token
+  token=$(curl -s "http://127.0.0.1:$port/to/maria" | grep -o 'name="form_token" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//')
+  read -r rps p99 < <(FORM_TOKEN=$token run_wrk -s scripts/post_feedback.lua "http://127.0.0.1:$port/feedback")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  results+=("$name $rps $p99")
+}
+
+bench_backend sqlite "sqlite://$WORK/sqlite/heard.db" 8097
+if command -v psql >/dev/null && psql "$PG_ADMIN" -tAc 'SELECT 1' >/dev/null 2>&1; then
+  db="heard_bench_$$"
+  psql "$PG_ADMIN" -qc "CREATE DATABASE $db"
+  bench_backend postgres "${PG_ADMIN%/*}/$db" 8098
+  psql "$PG_ADMIN" -qc "DROP DATABASE $db WITH (FORCE)"
+fi
+
+echo
+echo "POST /feedback, $CONNECTIONS connections, ${DURATION}s each, $(nproc) cores ($(uname -m))"
+printf '%-22s %12s %10s %18s\n' "target" "requests/s" "p99 ms" "vs constant (rps)"
+printf '%-22s %12s %10s %18s\n' "constant actix-web" "$base_rps" "$base_p99" "1.00"
+for r in "${results[@]}"; do
+  read -r name rps p99 <<<"$r"
+  printf '%-22s %12s %10s %18s\n' "heard ($name)" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base_rps" 'BEGIN {printf "%.3f", a/b}')"
+done
