@@ -6,9 +6,7 @@
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 async fn constant() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain")
-        .body("ok")
+    HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
 #[actix_web::main]

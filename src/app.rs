@@ -17,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub secret_key: Secret,
     pub rate_limiter: crate::web::abuse::RateLimiter,
+    /// Wakes the mail worker as soon as new emails are queued.
+    pub mail_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             settings,
             secret_key,
             rate_limiter,
+            mail_wakeup: Arc::default(),
         }
     }
 }

@@ -8,6 +8,8 @@ use anyhow::Context;
 use crate::app::{AppState, ServerOptions, setup_link};
 use crate::config::Settings;
 use crate::db;
+use crate::mail::Mailer;
+use crate::mail::worker::MailWorker;
 
 pub fn run(settings: Settings) -> anyhow::Result<()> {
     settings.ensure_data_dir()?;
@@ -32,10 +34,22 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
     if let Some(link) = setup_link {
         println!("No admin account yet. Create one, within 24 hours, at:\n  {link}");
     }
-    let state = AppState::new(pool, Arc::new(settings), secret_key);
+    let settings = Arc::new(settings);
+    let state = AppState::new(pool.clone(), settings.clone(), secret_key);
+    let wake = state.mail_wakeup.clone();
     actix_web::rt::System::new().block_on(async move {
+        // The SMTP pool is built inside the runtime it will run on.
+        let mailer = Mailer::from_settings(&settings)?;
+        tracing::info!(mail = %mailer.describe(), "mail delivery");
+        let worker = MailWorker::new(pool, &settings, mailer, wake)?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = actix_web::rt::spawn(worker.run(stopped));
         let server = crate::app::start(state, listener, ServerOptions::default())?;
-        server.await
+        // Returns once a signal stopped the server and in-flight requests finished.
+        server.await?;
+        let _ = stop.send(true);
+        worker.await.context("the mail worker panicked")?;
+        anyhow::Ok(())
     })?;
     tracing::info!("Heard stopped");
     Ok(())

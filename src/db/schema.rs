@@ -117,6 +117,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        claim_token -> Nullable<Text>,
     }
 }
 

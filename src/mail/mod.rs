@@ -2,6 +2,7 @@
 //! configured, or memory (tests). The outbox worker that drives it lives beside it.
 
 pub mod render;
+pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

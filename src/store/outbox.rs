@@ -96,3 +96,149 @@ pub fn for_feedback(conn: &mut DbConn, feedback: &FeedbackId) -> QueryResult<Vec
         .select(Mail::as_select())
         .load(conn)
 }
+
+/// A row claimed for sending, under a lease that ends at `locked_until`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Claimed {
+    pub id: OutboxId,
+    pub recipient_name: Option<String>,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub attempts: i32,
+    pub claim_token: Option<String>,
+}
+
+/// Claims up to `limit` due rows for `lease`: rows another worker holds are skipped
+/// (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises claims).
+pub fn claim(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease: chrono::Duration,
+    limit: i64,
+) -> QueryResult<Vec<Claimed>> {
+    crate::db::write_tx(conn, |conn| {
+        let due = outbox::status
+            .eq("pending")
+            .and(outbox::next_attempt_at.le(now))
+            .and(
+                outbox::locked_until
+                    .is_null()
+                    .or(outbox::locked_until.le(now)),
+            );
+        let ids: Vec<OutboxId> = match conn {
+            DbConn::Pg(c) => outbox::table
+                .filter(due)
+                .order(outbox::next_attempt_at.asc())
+                .limit(limit)
+                .select(outbox::id)
+                .for_update()
+                .skip_locked()
+                .load(c)?,
+            DbConn::Sqlite(c) => outbox::table
+                .filter(due)
+                .order(outbox::next_attempt_at.asc())
+                .limit(limit)
+                .select(outbox::id)
+                .load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let token = uuid::Uuid::now_v7().to_string();
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set((
+                outbox::locked_until.eq(now + lease),
+                outbox::claim_token.eq(&token),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        outbox::table
+            .filter(outbox::claim_token.eq(&token))
+            .order(outbox::next_attempt_at.asc())
+            .select(Claimed::as_select())
+            .load(conn)
+    })
+}
+
+type ById<'a> = diesel::dsl::Filter<outbox::table, diesel::dsl::Eq<outbox::id, &'a OutboxId>>;
+type ByClaim<'a> = diesel::dsl::Filter<ById<'a>, diesel::dsl::Eq<outbox::claim_token, &'a str>>;
+
+/// The row, only while this claim holds it.
+fn claimed_by<'a>(id: &'a OutboxId, token: &'a str) -> ByClaim<'a> {
+    outbox::table
+        .filter(outbox::id.eq(id))
+        .filter(outbox::claim_token.eq(token))
+}
+
+/// Records a delivery; false if the claim was lost (the lease ran out and another worker took it).
+pub fn mark_sent(
+    conn: &mut DbConn,
+    id: &OutboxId,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(claimed_by(id, token))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(now),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::claim_token.eq(None::<String>),
+            outbox::last_error.eq(None::<String>),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or dead when there is none.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    id: &OutboxId,
+    token: &str,
+    now: NaiveDateTime,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
+    let error: String = error.chars().take(1000).collect();
+    let status = if retry_at.is_some() {
+        "pending"
+    } else {
+        "dead"
+    };
+    let n = diesel::update(claimed_by(id, token))
+        .set((
+            outbox::status.eq(status),
+            outbox::next_attempt_at.eq(retry_at.unwrap_or(now)),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::claim_token.eq(None::<String>),
+            outbox::last_error.eq(error),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Gives a claimed row back unsent (at shutdown), without counting the attempt.
+pub fn release(conn: &mut DbConn, id: &OutboxId, token: &str) -> QueryResult<bool> {
+    let n = diesel::update(claimed_by(id, token))
+        .set((
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::claim_token.eq(None::<String>),
+            outbox::attempts.eq(outbox::attempts - 1),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// How many emails are in each status.
+pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .order(outbox::status.asc())
+        .load(conn)
+}

@@ -154,6 +154,8 @@ impl Drop for TestDb {
 }
 
 pub struct TestApp {
+    /// The mail worker, not running: tests drain the outbox explicitly.
+    pub worker: heard::mail::worker::MailWorker,
     pub address: String,
     pub client: reqwest::Client,
     pub pool: Pool,
@@ -209,6 +211,14 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs
     let settings = Arc::new(Settings::load(&args).expect("test settings"));
     let pool = heard::db::open(&settings.database).expect("open test database");
     let state = AppState::new(pool.clone(), settings.clone(), Secret::new(TEST_SECRET));
+    let mailer = heard::mail::Mailer::from_settings(&settings).expect("mailer");
+    let worker = heard::mail::worker::MailWorker::new(
+        pool.clone(),
+        &settings,
+        mailer,
+        state.mail_wakeup.clone(),
+    )
+    .expect("worker");
     let server = heard::app::start(state, listener, ServerOptions { workers: 1 }).expect("start");
     tokio::spawn(server);
     let client = reqwest::Client::builder()
@@ -217,6 +227,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs
         .build()
         .expect("client");
     TestApp {
+        worker,
         address: format!("http://{bind}"),
         client,
         pool,

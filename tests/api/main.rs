@@ -5,6 +5,7 @@ mod helpers;
 mod smtp;
 
 mod cli;
+mod delivery;
 mod health;
 mod intake;
 mod json_api;

@@ -180,6 +180,7 @@ pub async fn create(
         AppError::Invalid(errors) => rename(errors),
         other => other,
     })?;
+    state.mail_wakeup.notify_one();
     let mut res = HttpResponse::Created();
     if !note.created {
         res.insert_header(("Idempotent-Replayed", "true"));

@@ -204,9 +204,12 @@ pub async fn create(
         .await
     };
     match accepted {
-        Ok(note) => Ok(HttpResponse::SeeOther()
-            .insert_header((LOCATION, format!("/receipt/{}?sent=1", note.receipt_token)))
-            .finish()),
+        Ok(note) => {
+            state.mail_wakeup.notify_one();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((LOCATION, format!("/receipt/{}?sent=1", note.receipt_token)))
+                .finish())
+        }
         Err(AppError::Invalid(errors)) => {
             // A handle that names no one: show the search field again.
             let rep = if errors.iter().any(|e| e.field == "rep") {
