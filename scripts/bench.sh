@@ -59,7 +59,7 @@ bench_backend() {
 }
 
 bench_backend sqlite "sqlite://$WORK/sqlite/heard.db" 8097
-if command -v psql >/dev/null && psql "$PG_ADMIN" -tAc 'SELECT 1' >/dev/null 2>&1; then
+if [ -z "${SKIP_PG:-}" ] && command -v psql >/dev/null && psql "$PG_ADMIN" -tAc 'SELECT 1' >/dev/null 2>&1; then
   db="heard_bench_$$"
   psql "$PG_ADMIN" -qc "CREATE DATABASE $db"
   bench_backend postgres "${PG_ADMIN%/*}/$db" 8098

@@ -124,6 +124,37 @@ pub enum DbError {
     Pool(String),
 }
 
+/// Serialises SQLite write transactions within this process (see [`write_tx`]).
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    static HOLDS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The process-wide SQLite writer slot; a thread that already holds it is not blocked again.
+struct WriterGuard {
+    _held: std::sync::MutexGuard<'static, ()>,
+}
+
+impl WriterGuard {
+    fn acquire() -> Option<Self> {
+        if HOLDS_WRITER.with(std::cell::Cell::get) {
+            return None;
+        }
+        let guard = SQLITE_WRITER
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        HOLDS_WRITER.with(|h| h.set(true));
+        Some(Self { _held: guard })
+    }
+}
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        HOLDS_WRITER.with(|h| h.set(false));
+    }
+}
+
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000;
      PRAGMA journal_mode = WAL;
      PRAGMA synchronous = FULL;
@@ -250,6 +281,13 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    // SQLite has one writer at a time. Queueing writers here, in order, keeps tail latency
+    // low; left to SQLite, waiting writers poll with growing sleeps (`busy_timeout`), which
+    // is still what orders writers from other processes (CLI commands).
+    let _writer = match conn {
+        DbConn::Sqlite(_) => WriterGuard::acquire(),
+        DbConn::Pg(_) => None,
+    };
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
