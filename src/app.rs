@@ -11,12 +11,18 @@ use actix_web::{App, HttpServer, web};
 use crate::config::{Secret, Settings};
 use crate::db::Pool;
 
+/// Wrong passwords an account may see in 15 minutes before it is locked for the rest of them.
+pub const LOGIN_FAILURES_PER_ACCOUNT: u32 = 10;
+
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub secret_key: Secret,
     pub rate_limiter: crate::web::abuse::RateLimiter,
+    /// Sign-in attempts: per client address, and failures per account.
+    pub login_ip_limiter: crate::web::abuse::RateLimiter,
+    pub login_failures: crate::web::abuse::FailureLimiter,
     /// Wakes the mail worker as soon as new emails are queued.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
 }
@@ -29,6 +35,11 @@ impl AppState {
             settings,
             secret_key,
             rate_limiter,
+            login_ip_limiter: crate::web::abuse::RateLimiter::new(20),
+            login_failures: crate::web::abuse::FailureLimiter::new(
+                LOGIN_FAILURES_PER_ACCOUNT,
+                std::time::Duration::from_secs(15 * 60),
+            ),
             mail_wakeup: Arc::default(),
         }
     }
@@ -84,6 +95,7 @@ pub fn start(
             .wrap(ErrorHandlers::new().default_handler(crate::web::errors::render))
             .wrap(crate::web::middleware::security_headers())
             .wrap(Compress::default())
+            .wrap(from_fn(crate::web::middleware::session_refresh))
             .wrap(from_fn(crate::web::middleware::request_id))
     })
     .workers(options.workers)

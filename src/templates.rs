@@ -120,6 +120,27 @@ const FILES: &[(&str, &str)] = &[
         "public/setup_done.html",
         include_str!("../templates/public/setup_done.html"),
     ),
+    (
+        "staff/audit.html",
+        include_str!("../templates/staff/audit.html"),
+    ),
+    (
+        "staff/base.html",
+        include_str!("../templates/staff/base.html"),
+    ),
+    (
+        "staff/inbox.html",
+        include_str!("../templates/staff/inbox.html"),
+    ),
+    (
+        "staff/login.html",
+        include_str!("../templates/staff/login.html"),
+    ),
+    ("staff/me.html", include_str!("../templates/staff/me.html")),
+    (
+        "staff/note.html",
+        include_str!("../templates/staff/note.html"),
+    ),
 ];
 
 static TERA: LazyLock<Result<Tera, String>> = LazyLock::new(|| {

@@ -147,6 +147,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    feedback_reads (feedback_id, staff_id) {
+        feedback_id -> Text,
+        staff_id -> Text,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -162,5 +170,15 @@ diesel::joinable!(tokens -> staff (staff_id));
 diesel::joinable!(staff -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    teams, staff, feedback, stories, story_tags, cases, outbox, tokens, audit_log, settings,
+    teams,
+    staff,
+    feedback,
+    feedback_reads,
+    stories,
+    story_tags,
+    cases,
+    outbox,
+    tokens,
+    audit_log,
+    settings,
 );

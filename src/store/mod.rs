@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod cases;
 pub mod feedback;
+pub mod inbox;
 pub mod intake;
 pub mod outbox;
 pub mod receipts;

@@ -354,3 +354,41 @@ pub fn search(conn: &mut DbConn, query: &str, limit: i64) -> QueryResult<Vec<Rep
         .map(|(h, n, t, p)| RepProfile::new(h, n, t, p))
         .collect())
 }
+
+pub fn find(conn: &mut DbConn, id: &StaffId) -> QueryResult<Option<Staff>> {
+    staff::table
+        .find(id)
+        .select(Staff::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records a sign-in.
+pub fn touch_login(conn: &mut DbConn, id: &StaffId) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set(staff::last_login_at.eq(super::now()))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Ends every session of this person (sign-out, deactivation, password change).
+pub fn end_sessions(conn: &mut DbConn, id: &StaffId) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Whether this person agrees to be named on the public wall.
+pub fn set_public_naming(conn: &mut DbConn, id: &StaffId, allowed: bool) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::public_naming.eq(allowed),
+            staff::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}

@@ -216,3 +216,73 @@ mod tests {
         assert!((0..1000).all(|_| off.check(a, t).is_ok()));
     }
 }
+
+/// Counts failures per key (an account) in a window; past the limit the key is locked
+/// until the window ends, whatever is tried.
+pub struct FailureLimiter {
+    max: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl FailureLimiter {
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, u32)>> {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Seconds until `key` may try again, if it is locked.
+    pub fn locked(&self, key: &str, now: Instant) -> Option<u64> {
+        let map = self.lock();
+        let (start, count) = map.get(key)?;
+        let elapsed = now.duration_since(*start);
+        (*count >= self.max && elapsed < self.window)
+            .then(|| (self.window - elapsed).as_secs().max(1))
+    }
+
+    pub fn fail(&self, key: &str, now: Instant) {
+        let mut map = self.lock();
+        if map.len() > 100_000 {
+            let window = self.window;
+            map.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = map.entry(key.to_owned()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+
+    pub fn clear(&self, key: &str) {
+        self.lock().remove(key);
+    }
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use super::*;
+
+    #[test]
+    fn accounts_lock_after_repeated_failures() {
+        let limiter = FailureLimiter::new(3, Duration::from_secs(900));
+        let t = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.locked("pat", t), None);
+            limiter.fail("pat", t);
+        }
+        assert!(limiter.locked("pat", t + Duration::from_secs(10)).is_some());
+        assert_eq!(limiter.locked("sam", t), None);
+        assert_eq!(limiter.locked("pat", t + Duration::from_secs(901)), None);
+        limiter.clear("pat");
+        assert_eq!(limiter.locked("pat", t), None);
+    }
+}

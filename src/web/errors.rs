@@ -113,6 +113,19 @@ pub fn render<B: MessageBody + 'static>(
     };
     let (req, old) = res.into_parts();
     let status = old.status();
+    if problem.code == "unauthorized" && !req.path().starts_with("/api/") {
+        let next = match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        };
+        let target = format!("/login?next={}", urlencode(&next));
+        let res = HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, target))
+            .finish();
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, res).map_into_right_body(),
+        ));
+    }
     let mut new = if req.path().starts_with("/api/") {
         problem_json(&req, status.as_u16(), &problem)
     } else {
@@ -126,6 +139,18 @@ pub fn render<B: MessageBody + 'static>(
     }
     let res = ServiceResponse::new(req, new).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// Percent-encodes a path for a query string value.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn request_id(req: &HttpRequest) -> String {

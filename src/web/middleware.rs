@@ -43,6 +43,26 @@ pub async fn request_id(
     Ok(res)
 }
 
+/// Re-sends the session cookie when the session's idle clock was pushed forward.
+pub async fn session_refresh(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let refresh = res
+        .request()
+        .extensions()
+        .get::<crate::web::session::Refresh>()
+        .cloned();
+    if let Some(crate::web::session::Refresh(cookie)) = refresh
+        && let Ok(value) = HeaderValue::from_str(&cookie.to_string())
+    {
+        res.headers_mut()
+            .append(actix_web::http::header::SET_COOKIE, value);
+    }
+    Ok(res)
+}
+
 /// A strict policy: no inline script or style, no framing (the embed route sets its own).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \

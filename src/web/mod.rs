@@ -8,6 +8,8 @@ pub mod forms;
 pub mod middleware;
 pub mod public;
 pub mod routes;
+pub mod session;
+pub mod staff;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;

@@ -2,7 +2,7 @@
 
 use actix_web::web;
 
-use super::{api, assets, errors, public};
+use super::{api, assets, errors, public, staff};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::home::show))
@@ -25,6 +25,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(public::receipt::erase),
         )
         .route("/static/{file}", web::get().to(assets::serve))
+        .route("/login", web::get().to(staff::login::show))
+        .route("/login", web::post().to(staff::login::submit))
+        .route("/logout", web::post().to(staff::login::logout))
+        .route("/staff", web::get().to(staff::inbox::list))
+        .route("/staff/notes/{id}", web::get().to(staff::inbox::show))
+        .route("/staff/notes/{id}/read", web::post().to(staff::inbox::mark))
+        .route("/staff/me", web::get().to(staff::me::show))
+        .route("/staff/audit", web::get().to(staff::audit::list))
+        .route("/staff/me/naming", web::post().to(staff::me::naming))
         .route("/api/openapi.json", web::get().to(api::openapi::document))
         .route("/api/v1/feedback", web::post().to(api::feedback::create))
         .route("/api/v1/reps", web::get().to(api::reps::search))

@@ -13,3 +13,4 @@ mod json_api;
 mod mail;
 mod migrations;
 mod setup;
+mod staff;

@@ -1,0 +1,332 @@
+//! What staff may see of the notes: a rep their own, a manager their teams' and sub-teams',
+//! an admin everything. Every staff query goes through a [`Scope`].
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::ids::{FeedbackId, StaffId, TeamId};
+use crate::db::schema::{feedback, feedback_reads, staff, teams};
+use crate::domain::{Display, PersonName, Role};
+
+use super::staff::Staff;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Own(StaffId),
+    Teams(StaffId, Vec<TeamId>),
+    All,
+}
+
+/// The teams a person manages, and every team below them.
+pub fn managed_teams(conn: &mut DbConn, manager: &StaffId) -> QueryResult<Vec<TeamId>> {
+    let all: Vec<(TeamId, Option<StaffId>, Option<TeamId>)> = teams::table
+        .select((teams::id, teams::manager_id, teams::parent_id))
+        .load(conn)?;
+    let mut found: Vec<TeamId> = all
+        .iter()
+        .filter(|(_, m, _)| m.as_ref() == Some(manager))
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i].clone();
+        for (id, _, p) in &all {
+            if p.as_ref() == Some(&parent) && !found.contains(id) {
+                found.push(id.clone());
+            }
+        }
+        i += 1;
+    }
+    Ok(found)
+}
+
+pub fn scope(conn: &mut DbConn, person: &Staff, role: Role) -> QueryResult<Scope> {
+    Ok(match role {
+        Role::Admin => Scope::All,
+        Role::Manager => Scope::Teams(person.id.clone(), managed_teams(conn, &person.id)?),
+        Role::Rep => Scope::Own(person.id.clone()),
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<String>,
+    pub unread_only: bool,
+    /// Notes older than this one (keyset pagination on the time-ordered id).
+    pub before: Option<FeedbackId>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InboxItem {
+    pub id: String,
+    pub reference: String,
+    pub kind: String,
+    pub status: String,
+    pub rep: Option<String>,
+    pub team: Option<String>,
+    pub customer: String,
+    pub excerpt: String,
+    pub received: String,
+    pub unread: bool,
+}
+
+type ItemRow = (
+    FeedbackId,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+);
+
+pub const PAGE: i64 = 50;
+
+fn excerpt(body: Option<&str>) -> String {
+    match body {
+        None => "(erased at the customer's request)".into(),
+        Some(text) => {
+            let mut short: String = text.chars().take(160).collect();
+            if text.chars().count() > 160 {
+                short.push('…');
+            }
+            short
+        }
+    }
+}
+
+/// A page of notes in scope, newest first.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    me: &StaffId,
+    filter: &Filter,
+) -> QueryResult<Vec<InboxItem>> {
+    let mut query = feedback::table
+        .left_join(staff::table.on(feedback::rep_id.eq(staff::id.nullable())))
+        .left_join(teams::table.on(feedback::team_id.eq(teams::id.nullable())))
+        .left_join(
+            feedback_reads::table.on(feedback_reads::feedback_id
+                .eq(feedback::id)
+                .and(feedback_reads::staff_id.eq(me.clone()))),
+        )
+        .select((
+            feedback::id,
+            feedback::reference,
+            feedback::kind,
+            feedback::status,
+            staff::name.nullable(),
+            teams::name.nullable(),
+            feedback::customer_name,
+            feedback::body,
+            feedback::created_at,
+            feedback_reads::read_at.nullable(),
+        ))
+        .order(feedback::id.desc())
+        .limit(PAGE)
+        .into_boxed();
+    query = match scope {
+        Scope::All => query,
+        Scope::Own(id) => query.filter(feedback::rep_id.eq(id.clone())),
+        Scope::Teams(id, teams) => query.filter(
+            feedback::rep_id
+                .eq(id.clone())
+                .or(feedback::team_id.eq_any(teams.clone())),
+        ),
+    };
+    if let Some(kind) = &filter.kind {
+        query = query.filter(feedback::kind.eq(kind.clone()));
+    }
+    if filter.unread_only {
+        query = query.filter(feedback_reads::read_at.is_null());
+    }
+    if let Some(before) = &filter.before {
+        query = query.filter(feedback::id.lt(before.clone()));
+    }
+    let rows: Vec<ItemRow> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, reference, kind, status, rep, team, customer, body, created, read)| InboxItem {
+                id: id.to_string(),
+                reference,
+                kind,
+                status,
+                rep,
+                team,
+                customer: customer.unwrap_or_else(|| "A customer".into()),
+                excerpt: excerpt(body.as_deref()),
+                received: created.format("%-d %b %Y").to_string(),
+                unread: read.is_none(),
+            },
+        )
+        .collect())
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NoteView {
+    pub id: String,
+    pub reference: String,
+    pub kind: String,
+    pub status: String,
+    pub rep: Option<String>,
+    pub team: Option<String>,
+    pub customer: String,
+    /// How they asked to be named in public, or None when they did not consent.
+    pub public_name: Option<String>,
+    /// Shown only where the rules allow (see [`note`]).
+    pub customer_email: Option<String>,
+    pub body: Option<String>,
+    pub channel: Option<String>,
+    pub interaction_date: Option<String>,
+    pub received: String,
+    pub unread: bool,
+}
+
+type NoteRow = (
+    FeedbackId,
+    String,
+    String,
+    String,
+    Option<StaffId>,
+    Option<TeamId>,
+    Option<String>,
+    Option<String>,
+    String,
+    bool,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDate>,
+    NaiveDateTime,
+);
+
+fn in_scope(scope: &Scope, rep: Option<&StaffId>, team: Option<&TeamId>) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Own(me) => rep == Some(me),
+        Scope::Teams(me, teams) => rep == Some(me) || team.is_some_and(|t| teams.contains(t)),
+    }
+}
+
+/// One note, if it is in scope. The customer's email is shown to a rep only if the customer
+/// allowed a reply; managers and admins also see it on complaints, which they answer.
+pub fn note(
+    conn: &mut DbConn,
+    scope: &Scope,
+    role: Role,
+    me: &StaffId,
+    id: &FeedbackId,
+) -> QueryResult<Option<NoteView>> {
+    let row: Option<NoteRow> = feedback::table
+        .find(id)
+        .select((
+            feedback::id,
+            feedback::reference,
+            feedback::kind,
+            feedback::status,
+            feedback::rep_id,
+            feedback::team_id,
+            feedback::customer_name,
+            feedback::customer_email,
+            feedback::display,
+            feedback::consent_publish,
+            feedback::allow_reply,
+            feedback::body,
+            feedback::channel,
+            feedback::interaction_date,
+            feedback::created_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((
+        id,
+        reference,
+        kind,
+        status,
+        rep_id,
+        team_id,
+        name,
+        email,
+        display,
+        consent,
+        allow_reply,
+        body,
+        channel,
+        date,
+        created,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    if !in_scope(scope, rep_id.as_ref(), team_id.as_ref()) {
+        return Ok(None);
+    }
+    let rep = match &rep_id {
+        Some(r) => staff::table
+            .find(r)
+            .select(staff::name)
+            .first::<String>(conn)
+            .optional()?,
+        None => None,
+    };
+    let team = match &team_id {
+        Some(t) => teams::table
+            .find(t)
+            .select(teams::name)
+            .first::<String>(conn)
+            .optional()?,
+        None => None,
+    };
+    let read: i64 = feedback_reads::table
+        .filter(feedback_reads::feedback_id.eq(&id))
+        .filter(feedback_reads::staff_id.eq(me))
+        .count()
+        .get_result(conn)?;
+    let person = name.as_deref().and_then(|n| PersonName::parse(n).ok());
+    let display = Display::parse(&display).unwrap_or(Display::Anonymous);
+    let email_visible = allow_reply || (role != Role::Rep && kind == "complaint");
+    Ok(Some(NoteView {
+        id: id.to_string(),
+        reference,
+        kind,
+        status,
+        rep,
+        team,
+        customer: name.clone().unwrap_or_else(|| "A customer".into()),
+        public_name: consent.then(|| display.public_name(person.as_ref())),
+        customer_email: email.filter(|_| email_visible),
+        body,
+        channel: channel
+            .and_then(|c| crate::domain::Channel::parse(&c).ok())
+            .map(|c| c.label().to_owned()),
+        interaction_date: date.map(|d| d.format("%-d %B %Y").to_string()),
+        received: created.format("%-d %B %Y, %H:%M UTC").to_string(),
+        unread: read == 0,
+    }))
+}
+
+/// Marks a note read or unread for one person.
+pub fn set_read(conn: &mut DbConn, me: &StaffId, id: &FeedbackId, read: bool) -> QueryResult<()> {
+    let existing = feedback_reads::table
+        .filter(feedback_reads::feedback_id.eq(id))
+        .filter(feedback_reads::staff_id.eq(me));
+    if read {
+        if existing.count().get_result::<i64>(conn)? == 0 {
+            diesel::insert_into(feedback_reads::table)
+                .values((
+                    feedback_reads::feedback_id.eq(id),
+                    feedback_reads::staff_id.eq(me),
+                    feedback_reads::read_at.eq(super::now()),
+                ))
+                .execute(conn)?;
+        }
+    } else {
+        diesel::delete(existing).execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The inbox: every note in the viewer's scope, newest first, with filters and unread marks;
+//! and one note's page. A note outside the viewer's scope does not exist for them (404).
+
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::page;
+use crate::app::AppState;
+use crate::db;
+use crate::db::ids::FeedbackId;
+use crate::error::AppError;
+use crate::store::inbox::{self, Filter};
+use crate::store::{audit, teams};
+use crate::web::abuse::client_ip;
+use crate::web::session::Viewer;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InboxQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    unread: String,
+    #[serde(default)]
+    before: String,
+}
+
+async fn team_name(state: &AppState, viewer: &Viewer) -> Result<Option<String>, AppError> {
+    let Some(team) = viewer.staff.team_id.clone() else {
+        return Ok(None);
+    };
+    db::run(&state.pool, move |c| Ok(Some(teams::find(c, &team)?.name))).await
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<InboxQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let kind = match query.kind.as_str() {
+        "thanks" | "complaint" => Some(query.kind.clone()),
+        _ => None,
+    };
+    let filter = Filter {
+        kind: kind.clone(),
+        unread_only: query.unread == "1",
+        before: FeedbackId::parse(&query.before),
+    };
+    let (person, role) = (viewer.staff.clone(), viewer.role);
+    let items = db::run(&state.pool, move |c| {
+        let scope = inbox::scope(c, &person, role)?;
+        Ok(inbox::list(c, &scope, &person.id, &filter)?)
+    })
+    .await?;
+    let next = (items.len() as i64 == inbox::PAGE).then(|| {
+        let last = items.last().map(|i| i.id.clone()).unwrap_or_default();
+        let mut url = format!("/staff?before={last}");
+        if let Some(kind) = &kind {
+            url.push_str(&format!("&kind={kind}"));
+        }
+        if query.unread == "1" {
+            url.push_str("&unread=1");
+        }
+        url
+    });
+    let mut ctx = tera::Context::new();
+    ctx.insert("items", &items);
+    ctx.insert("next", &next);
+    ctx.insert(
+        "filter",
+        &serde_json::json!({"kind": kind, "unread": query.unread == "1"}),
+    );
+    let team = team_name(&state, &viewer).await?;
+    page("staff/inbox.html", ctx, &viewer, team, "inbox")
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = FeedbackId::parse(&id).ok_or(AppError::NotFound)?;
+    let (person, role) = (viewer.staff.clone(), viewer.role);
+    let note = db::run(&state.pool, move |c| {
+        let scope = inbox::scope(c, &person, role)?;
+        Ok(inbox::note(c, &scope, role, &person.id, &id)?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let mut ctx = tera::Context::new();
+    ctx.insert("note", &note);
+    let team = team_name(&state, &viewer).await?;
+    page("staff/note.html", ctx, &viewer, team, "inbox")
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReadForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    read: String,
+}
+
+pub async fn mark(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+    form: web::Form<ReadForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.check_csrf(&state, &form.csrf)?;
+    let id = FeedbackId::parse(&id).ok_or(AppError::NotFound)?;
+    let read = form.read == "1";
+    let (person, role, actor) = (viewer.staff.clone(), viewer.role, viewer.actor());
+    let ip = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
+    let target = id.clone();
+    db::run(&state.pool, move |c| {
+        let scope = inbox::scope(c, &person, role)?;
+        inbox::note(c, &scope, role, &person.id, &target)?.ok_or(AppError::NotFound)?;
+        inbox::set_read(c, &person.id, &target, read)?;
+        let action = if read {
+            "note.mark_read"
+        } else {
+            "note.mark_unread"
+        };
+        audit::record(
+            c,
+            &actor,
+            action,
+            Some(target.as_str()),
+            None,
+            ip.as_deref(),
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/staff/notes/{id}")))
+        .finish())
+}
