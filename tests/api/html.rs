@@ -55,6 +55,40 @@ async fn public_pages_are_valid_html(backend: Backend) {
     let receipt_html = app.get(&receipt).await.text().await.unwrap();
     assert!(!form_token(&receipt_html).is_empty());
     pages.push(("receipt", receipt_html));
+    pages.push(("login", app.get("/login").await.text().await.unwrap()));
+    crate::staff::set_passwords(&app);
+    let admin = crate::staff::signed_in(&app, "priya@example.com").await;
+    let inbox = admin
+        .get(app.url("/staff"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = inbox
+        .find("href=\"/staff/notes/")
+        .expect("a note in the inbox")
+        + 6;
+    let note_path = inbox[start..start + inbox[start..].find('"').unwrap()].to_owned();
+    for (name, path) in [
+        ("inbox", "/staff".to_owned()),
+        ("note", note_path),
+        ("me", "/staff/me".into()),
+        ("audit", "/staff/audit".into()),
+    ] {
+        pages.push((
+            name,
+            admin
+                .get(app.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        ));
+    }
     for (name, html) in &pages {
         std::fs::write(dir.path().join(format!("{name}.html")), html).unwrap();
     }
