@@ -36,6 +36,18 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../templates/email/complaint_rep/subject.txt"),
     ),
     (
+        "email/invitation/body.html",
+        include_str!("../templates/email/invitation/body.html"),
+    ),
+    (
+        "email/invitation/body.txt",
+        include_str!("../templates/email/invitation/body.txt"),
+    ),
+    (
+        "email/invitation/subject.txt",
+        include_str!("../templates/email/invitation/subject.txt"),
+    ),
+    (
         "email/note_unrouted/body.html",
         include_str!("../templates/email/note_unrouted/body.html"),
     ),
@@ -46,6 +58,18 @@ const FILES: &[(&str, &str)] = &[
     (
         "email/note_unrouted/subject.txt",
         include_str!("../templates/email/note_unrouted/subject.txt"),
+    ),
+    (
+        "email/password_reset/body.html",
+        include_str!("../templates/email/password_reset/body.html"),
+    ),
+    (
+        "email/password_reset/body.txt",
+        include_str!("../templates/email/password_reset/body.txt"),
+    ),
+    (
+        "email/password_reset/subject.txt",
+        include_str!("../templates/email/password_reset/subject.txt"),
     ),
     (
         "email/receipt/body.html",
@@ -89,8 +113,20 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../templates/partials/forms.html"),
     ),
     (
+        "partials/person_fields.html",
+        include_str!("../templates/partials/person_fields.html"),
+    ),
+    (
         "partials/rep_card.html",
         include_str!("../templates/partials/rep_card.html"),
+    ),
+    (
+        "partials/select.html",
+        include_str!("../templates/partials/select.html"),
+    ),
+    (
+        "partials/team_fields.html",
+        include_str!("../templates/partials/team_fields.html"),
     ),
     (
         "public/card.html",
@@ -129,6 +165,14 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../templates/staff/base.html"),
     ),
     (
+        "staff/forgot.html",
+        include_str!("../templates/staff/forgot.html"),
+    ),
+    (
+        "staff/import.html",
+        include_str!("../templates/staff/import.html"),
+    ),
+    (
         "staff/inbox.html",
         include_str!("../templates/staff/inbox.html"),
     ),
@@ -140,6 +184,26 @@ const FILES: &[(&str, &str)] = &[
     (
         "staff/note.html",
         include_str!("../templates/staff/note.html"),
+    ),
+    (
+        "staff/password.html",
+        include_str!("../templates/staff/password.html"),
+    ),
+    (
+        "staff/people.html",
+        include_str!("../templates/staff/people.html"),
+    ),
+    (
+        "staff/person.html",
+        include_str!("../templates/staff/person.html"),
+    ),
+    (
+        "staff/team.html",
+        include_str!("../templates/staff/team.html"),
+    ),
+    (
+        "staff/teams.html",
+        include_str!("../templates/staff/teams.html"),
     ),
 ];
 

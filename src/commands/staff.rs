@@ -8,11 +8,9 @@ use anyhow::{Context, bail};
 use crate::cli::StaffAddArgs;
 use crate::config::Settings;
 use crate::db::write_tx;
-use crate::domain::{Password, StaffFields, StaffInput};
+use crate::domain::{Password, StaffFields, StaffInput, staff_csv};
 use crate::store::audit::Actor;
 use crate::store::staff::{self, AddError, Added, NewMember};
-
-const COLUMNS: [&str; 6] = ["name", "email", "role", "team", "handle", "manager_email"];
 
 pub fn add(settings: &Settings, args: &StaffAddArgs) -> anyhow::Result<()> {
     let fields = StaffFields {
@@ -73,72 +71,27 @@ pub fn add(settings: &Settings, args: &StaffAddArgs) -> anyhow::Result<()> {
 }
 
 pub fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_path(file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
-    let headers = reader
-        .headers()
-        .with_context(|| format!("{}: cannot read the header row", file.display()))?
-        .clone();
-    for column in COLUMNS
-        .iter()
-        .filter(|c| **c != "team" && **c != "handle" && **c != "manager_email")
-    {
-        if !headers.iter().any(|h| h == *column) {
-            bail!(
-                "{}: the header row has no {column:?} column (expected {})",
-                file.display(),
-                COLUMNS.join(",")
-            );
-        }
-    }
-    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(h)) {
-        bail!(
-            "{}: unknown column {unknown:?} (expected {})",
-            file.display(),
-            COLUMNS.join(",")
-        );
-    }
-
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let rows = staff_csv::parse(reader).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let mut problems: Vec<String> = Vec::new();
     let mut members = Vec::new();
     let mut lines = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                problems.push(format!("line {line}: {e}"));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let fields: StaffFields = match record.deserialize(Some(&headers)) {
-            Ok(f) => f,
-            Err(e) => {
-                problems.push(format!("line {line}: {e}"));
-                continue;
-            }
-        };
-        match StaffInput::parse(&fields) {
+    for row in rows {
+        match row.parsed {
             Ok(input) => {
                 members.push(NewMember {
                     input,
                     password_hash: None,
                 });
-                lines.push(line);
+                lines.push(row.line);
             }
             Err(errors) => {
                 for e in errors {
-                    problems.push(format!("line {line}: {}: {}", e.field, e.message));
+                    problems.push(format!("line {}: {}: {}", row.line, e.field, e.message));
                 }
             }
         }
-    }
-    if problems.is_empty() && members.is_empty() {
-        bail!("{}: no staff rows after the header", file.display());
     }
     if problems.is_empty() {
         let mut conn = super::open_db(settings)?;

@@ -8,6 +8,7 @@ mod person_name;
 mod reference;
 pub mod routing;
 mod staff;
+pub mod staff_csv;
 mod submission;
 mod text;
 

@@ -1,5 +1,6 @@
 //! Queries, one module per aggregate: the only place SQL lives.
 
+pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod feedback;

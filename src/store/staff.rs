@@ -392,3 +392,85 @@ pub fn set_public_naming(conn: &mut DbConn, id: &StaffId, allowed: bool) -> Quer
         .execute(conn)
         .map(drop)
 }
+
+/// Sets a new password hash and ends every existing session.
+pub fn set_password(conn: &mut DbConn, id: &StaffId, hash: &str) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::password_hash.eq(hash),
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Everyone, with their team's name, by name.
+pub fn list_all(conn: &mut DbConn) -> QueryResult<Vec<(Staff, Option<String>)>> {
+    use crate::db::schema::teams;
+    staff::table
+        .left_join(teams::table)
+        .order(staff::name.asc())
+        .select((Staff::as_select(), teams::name.nullable()))
+        .load(conn)
+}
+
+/// A staff member's editable details, already validated.
+pub struct StaffUpdate {
+    pub name: String,
+    pub email: String,
+    pub handle: String,
+    pub role: Role,
+    pub team_id: Option<TeamId>,
+    pub manager_id: Option<StaffId>,
+}
+
+/// Saves new details; an email or handle someone else has is refused by field.
+pub fn update(conn: &mut DbConn, id: &StaffId, change: &StaffUpdate) -> Result<(), AddError> {
+    let mut errors = Vec::new();
+    if find_by_email(conn, &change.email)?.is_some_and(|s| &s.id != id) {
+        errors.push(RowError {
+            index: 0,
+            error: FieldError::new("email", format!("{} already has an account", change.email)),
+        });
+    }
+    if find_by_handle(conn, &change.handle)?.is_some_and(|s| &s.id != id) {
+        errors.push(RowError {
+            index: 0,
+            error: FieldError::new("handle", format!("the handle {} is taken", change.handle)),
+        });
+    }
+    if change.manager_id.as_ref() == Some(id) {
+        errors.push(RowError {
+            index: 0,
+            error: FieldError::new("manager", "Nobody is their own manager."),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(AddError::Rows(errors));
+    }
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::name.eq(&change.name),
+            staff::email.eq(&change.email),
+            staff::handle.eq(&change.handle),
+            staff::role.eq(change.role.as_str()),
+            staff::team_id.eq(change.team_id.as_ref()),
+            staff::manager_id.eq(change.manager_id.as_ref()),
+            staff::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deactivating ends every session; notes and stories stay.
+pub fn set_active(conn: &mut DbConn, id: &StaffId, active: bool) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::active.eq(active),
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}

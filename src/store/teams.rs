@@ -117,3 +117,49 @@ pub fn list_active(conn: &mut DbConn) -> QueryResult<Vec<Team>> {
         .select(Team::as_select())
         .load(conn)
 }
+
+/// Renames a team and sets its manager and parent; a parent below the team itself is refused.
+pub fn update(
+    conn: &mut DbConn,
+    id: &TeamId,
+    name: &TeamName,
+    manager: Option<&StaffId>,
+    parent: Option<&TeamId>,
+) -> Result<(), crate::error::AppError> {
+    use crate::error::{AppError, FieldError};
+    if let Some(parent) = parent {
+        let mut cursor = Some(parent.clone());
+        for _ in 0..64 {
+            let Some(current) = cursor else { break };
+            if &current == id {
+                return Err(AppError::Invalid(vec![FieldError::new(
+                    "parent",
+                    "A team cannot sit under itself or one of its own sub-teams.",
+                )]));
+            }
+            cursor = find(conn, &current)?.parent_id;
+        }
+    }
+    if let Some(other) = find_by_name(conn, name)?.filter(|t| &t.id != id) {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "name",
+            format!("There is already a team called {}.", other.name),
+        )]));
+    }
+    diesel::update(teams::table.find(id))
+        .set((
+            teams::name.eq(name.as_str()),
+            teams::manager_id.eq(manager),
+            teams::parent_id.eq(parent),
+            teams::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_active(conn: &mut DbConn, id: &TeamId, active: bool) -> QueryResult<()> {
+    diesel::update(teams::table.find(id))
+        .set((teams::active.eq(active), teams::updated_at.eq(super::now())))
+        .execute(conn)
+        .map(drop)
+}

@@ -77,3 +77,47 @@ pub fn is_valid(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<
         .get_result(conn)?;
     Ok(n > 0)
 }
+
+/// Uses up a valid token of this kind and returns whom it was for; a token works once.
+pub fn consume(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<Option<StaffId>> {
+    let hash = super::hash_token(token);
+    let now = super::now();
+    let found: Option<(TokenId, Option<StaffId>)> = tokens::table
+        .filter(tokens::token_hash.eq(&hash))
+        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::used_at.is_null())
+        .filter(tokens::expires_at.gt(now))
+        .select((tokens::id, tokens::staff_id))
+        .first(conn)
+        .optional()?;
+    let Some((id, staff)) = found else {
+        return Ok(None);
+    };
+    let n = diesel::update(tokens::table.find(&id).filter(tokens::used_at.is_null()))
+        .set(tokens::used_at.eq(now))
+        .execute(conn)?;
+    Ok(staff.filter(|_| n == 1))
+}
+
+/// The person a valid token is for, without using it up (to show the form).
+pub fn peek(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<Option<StaffId>> {
+    tokens::table
+        .filter(tokens::token_hash.eq(super::hash_token(token)))
+        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::used_at.is_null())
+        .filter(tokens::expires_at.gt(super::now()))
+        .select(tokens::staff_id)
+        .first::<Option<StaffId>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
+/// Spends every open token of this kind for one person (a new password makes old links void).
+pub fn use_up_for(conn: &mut DbConn, kind: TokenKind, staff: &StaffId) -> QueryResult<usize> {
+    diesel::update(tokens::table)
+        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::staff_id.eq(staff))
+        .filter(tokens::used_at.is_null())
+        .set(tokens::used_at.eq(super::now()))
+        .execute(conn)
+}

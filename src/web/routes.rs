@@ -28,11 +28,63 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(staff::login::show))
         .route("/login", web::post().to(staff::login::submit))
         .route("/logout", web::post().to(staff::login::logout))
+        .route(
+            "/invite/{token}",
+            web::get().to(staff::password::invite_show),
+        )
+        .route(
+            "/invite/{token}",
+            web::post().to(staff::password::invite_submit),
+        )
+        .route(
+            "/password/forgot",
+            web::get().to(staff::password::forgot_show),
+        )
+        .route(
+            "/password/forgot",
+            web::post().to(staff::password::forgot_submit),
+        )
+        .route(
+            "/password/reset/{token}",
+            web::get().to(staff::password::reset_show),
+        )
+        .route(
+            "/password/reset/{token}",
+            web::post().to(staff::password::reset_submit),
+        )
         .route("/staff", web::get().to(staff::inbox::list))
         .route("/staff/notes/{id}", web::get().to(staff::inbox::show))
         .route("/staff/notes/{id}/read", web::post().to(staff::inbox::mark))
         .route("/staff/me", web::get().to(staff::me::show))
         .route("/staff/audit", web::get().to(staff::audit::list))
+        .route("/staff/people", web::get().to(staff::people::list))
+        .route("/staff/people", web::post().to(staff::people::create))
+        .route(
+            "/staff/people/import",
+            web::get().to(staff::people::import_form),
+        )
+        .route(
+            "/staff/people/import",
+            web::post().to(staff::people::import),
+        )
+        .route("/staff/people/{id}", web::get().to(staff::people::edit))
+        .route("/staff/people/{id}", web::post().to(staff::people::update))
+        .route(
+            "/staff/people/{id}/invite",
+            web::post().to(staff::people::invite),
+        )
+        .route(
+            "/staff/people/{id}/active",
+            web::post().to(staff::people::set_active),
+        )
+        .route("/staff/teams", web::get().to(staff::teams::list))
+        .route("/staff/teams", web::post().to(staff::teams::create))
+        .route("/staff/teams/{id}", web::get().to(staff::teams::edit))
+        .route("/staff/teams/{id}", web::post().to(staff::teams::update))
+        .route(
+            "/staff/teams/{id}/active",
+            web::post().to(staff::teams::set_active),
+        )
         .route("/staff/me/naming", web::post().to(staff::me::naming))
         .route("/api/openapi.json", web::get().to(api::openapi::document))
         .route("/api/v1/feedback", web::post().to(api::feedback::create))

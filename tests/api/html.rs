@@ -71,11 +71,34 @@ async fn public_pages_are_valid_html(backend: Backend) {
         .expect("a note in the inbox")
         + 6;
     let note_path = inbox[start..start + inbox[start..].find('"').unwrap()].to_owned();
+    let care: heard::db::ids::TeamId = {
+        use diesel::prelude::*;
+        heard::db::schema::teams::table
+            .select(heard::db::schema::teams::id)
+            .first(&mut app.pool.get().unwrap())
+            .unwrap()
+    };
+    let person: heard::db::ids::StaffId = {
+        use diesel::prelude::*;
+        heard::db::schema::staff::table
+            .select(heard::db::schema::staff::id)
+            .first(&mut app.pool.get().unwrap())
+            .unwrap()
+    };
+    pages.push((
+        "forgot",
+        app.get("/password/forgot").await.text().await.unwrap(),
+    ));
     for (name, path) in [
         ("inbox", "/staff".to_owned()),
         ("note", note_path),
         ("me", "/staff/me".into()),
         ("audit", "/staff/audit".into()),
+        ("people", "/staff/people".into()),
+        ("person", format!("/staff/people/{person}")),
+        ("import", "/staff/people/import".into()),
+        ("teams", "/staff/teams".into()),
+        ("team", format!("/staff/teams/{care}")),
     ] {
         pages.push((
             name,

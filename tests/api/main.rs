@@ -4,6 +4,7 @@
 mod helpers;
 mod smtp;
 
+mod admin;
 mod cli;
 mod delivery;
 mod health;

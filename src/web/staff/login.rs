@@ -26,6 +26,8 @@ pub struct LoginQuery {
     next: String,
     #[serde(default)]
     signed_out: Option<String>,
+    #[serde(default)]
+    reset: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,7 +73,11 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let notice = query.signed_out.as_ref().map(|_| "You have signed out.");
+    let notice = match (&query.signed_out, &query.reset) {
+        (Some(_), _) => Some("You have signed out."),
+        (_, Some(_)) => Some("Your password has been changed. Sign in with the new one."),
+        _ => None,
+    };
     render(&state, "", &query.next, notice, &[], StatusCode::OK)
 }
 

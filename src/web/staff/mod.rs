@@ -5,6 +5,9 @@ pub mod audit;
 pub mod inbox;
 pub mod login;
 pub mod me;
+pub mod password;
+pub mod people;
+pub mod teams;
 
 use actix_web::HttpResponse;
 use serde_json::json;

@@ -1,0 +1,105 @@
+//! Invitations and password resets: a one-time link (only its hash stored) sent by email
+//! through the outbox, in the same transaction as the token.
+
+use chrono::Duration;
+use diesel::QueryResult;
+
+use super::outbox::{self, NewMail};
+use super::staff::{self, Staff};
+use super::teams;
+use super::tokens::{self, TokenKind};
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::mail::render;
+
+pub const INVITATION_DAYS: i64 = 7;
+pub const RESET_MINUTES: i64 = 60;
+
+fn enqueue(
+    conn: &mut DbConn,
+    template: &str,
+    person: &Staff,
+    token: &str,
+    ctx: &tera::Context,
+) -> Result<(), AppError> {
+    let rendered = render::render(template, ctx)?;
+    let key = format!("{template}:{}", super::hash_token(token));
+    outbox::enqueue(
+        conn,
+        &[NewMail::new(
+            key,
+            template,
+            None,
+            &person.name,
+            &person.email,
+            rendered,
+        )],
+    )?;
+    Ok(())
+}
+
+/// Invites someone to choose a password (again, if they were invited before).
+pub fn invite(
+    conn: &mut DbConn,
+    person: &Staff,
+    inviter: &str,
+    base_url: &str,
+) -> Result<(), AppError> {
+    let token = tokens::create(
+        conn,
+        TokenKind::Invitation,
+        Some(&person.id),
+        Duration::days(INVITATION_DAYS),
+    )?;
+    let team = match &person.team_id {
+        Some(t) => Some(teams::find(conn, t)?.name),
+        None => None,
+    };
+    let mut ctx = tera::Context::new();
+    ctx.insert("base_url", base_url);
+    ctx.insert("recipient_name", &person.name);
+    ctx.insert("inviter", inviter);
+    ctx.insert("team", &team);
+    ctx.insert("link", &format!("{base_url}/invite/{token}"));
+    ctx.insert("personal_link", &format!("{base_url}/to/{}", person.handle));
+    let expires = super::now() + Duration::days(INVITATION_DAYS);
+    ctx.insert("expires", &expires.format("%-d %B %Y, %H:%M").to_string());
+    enqueue(conn, "invitation", person, &token, &ctx)
+}
+
+/// Sends a reset link if the address belongs to an active account; says nothing either way.
+pub fn request_reset(conn: &mut DbConn, email: &str, base_url: &str) -> Result<(), AppError> {
+    let Some(person) = staff::find_by_email(conn, email)?.filter(|p| p.active) else {
+        return Ok(());
+    };
+    let token = tokens::create(
+        conn,
+        TokenKind::PasswordReset,
+        Some(&person.id),
+        Duration::minutes(RESET_MINUTES),
+    )?;
+    let mut ctx = tera::Context::new();
+    ctx.insert("base_url", base_url);
+    ctx.insert("recipient_name", &person.name);
+    ctx.insert("link", &format!("{base_url}/password/reset/{token}"));
+    enqueue(conn, "password_reset", &person, &token, &ctx)
+}
+
+/// Uses up the token and sets the password; every session of that person ends.
+pub fn set_password_with(
+    conn: &mut DbConn,
+    kind: TokenKind,
+    token: &str,
+    hash: &str,
+) -> QueryResult<Option<Staff>> {
+    let Some(id) = tokens::consume(conn, kind, token)? else {
+        return Ok(None);
+    };
+    let Some(person) = staff::find(conn, &id)?.filter(|p| p.active) else {
+        return Ok(None);
+    };
+    staff::set_password(conn, &id, hash)?;
+    tokens::use_up_for(conn, TokenKind::PasswordReset, &id)?;
+    tokens::use_up_for(conn, TokenKind::Invitation, &id)?;
+    staff::find(conn, &id).map(|p| p.or(Some(person)))
+}
