@@ -2,8 +2,10 @@
 # Benchmarks Heard on this machine against a constant-returning actix-web server measured in
 # the same run, on SQLite and (when PostgreSQL answers at 127.0.0.1:5432) on PostgreSQL.
 #
-#   scripts/bench.sh            # accepted submissions per second (POST /feedback)
-#   DURATION=20 CONNECTIONS=32 scripts/bench.sh
+#   scripts/bench.sh            # everything below
+#   scripts/bench.sh intake     # accepted submissions per second (POST /feedback)
+#   scripts/bench.sh staff      # sign-in latency, and the signed-in inbox with 10,000 notes
+#   DURATION=20 CONNECTIONS=32 scripts/bench.sh intake
 #
 # Each accepted submission is a durable commit of the note and its outbox rows. Needs wrk
 # (apt-get install wrk). Everything runs on loopback; the load is bounded by DURATION.
@@ -15,6 +17,7 @@ THREADS=${THREADS:-2}
 PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
+WHAT=${1:-all}
 cargo build --release --quiet --bin heard --example constant_server
 HEARD=target/release/heard
 WORK=$(mktemp -d)
@@ -41,8 +44,41 @@ run_wrk() {
 target/release/examples/constant_server 127.0.0.1:8099 & PIDS+=($!)
 wait_up http://127.0.0.1:8099/
 read -r base_rps base_p99 < <(run_wrk -s scripts/post_feedback.lua http://127.0.0.1:8099/feedback)
+read -r base_get_rps base_get_p99 < <(run_wrk http://127.0.0.1:8099/staff)
 
 results=()
+staff_results=()
+PW="bench passphrase that is long enough"
+
+# Sign-in latency (argon2id, 19 MiB, 2 passes) and the admin's inbox over 10,000 notes.
+bench_staff() {
+  local name=$1 url=$2 port=$3
+  local env=(HEARD_DATABASE_URL="$url" HEARD_DATA_DIR="$WORK/$name")
+  env "${env[@]}" "$HEARD" demo --stories 10000 >/dev/null 2>&1
+  printf '%s\n' "$PW" | env "${env[@]}" "$HEARD" staff add --name "Bench Admin" \
+    --email bench@example.com --role admin --password-stdin >/dev/null
+  env "${env[@]}" HEARD_BIND=127.0.0.1:$port HEARD_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+    "$HEARD" serve >/dev/null 2>&1 & local pid=$!
+  PIDS+=($pid)
+  wait_up "http://127.0.0.1:$port/healthz"
+  local times=() jar="$WORK/$name.cookies"
+  for _ in $(seq 1 20); do
+    local token
+    token=$(curl -s -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="form_token" value="[^"]*"' | sed 's/.*value="//; s/"$//')
+    times+=("$(curl -s -o /dev/null -b "$jar" -c "$jar" -w '%{time_total}' \
+      --data-urlencode "email=bench@example.com" --data-urlencode "password=$PW" \
+      --data-urlencode "form_token=$token" --data-urlencode "next=/staff" \
+      "http://127.0.0.1:$port/login")")
+  done
+  local login_ms
+  login_ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]*1000}')
+  local cookie
+  cookie=$(awk '$6 ~ /heard_session/ {print $6"="$7}' "$jar" | tail -n1)
+  read -r rps p99 < <(run_wrk -H "Cookie: $cookie" "http://127.0.0.1:$port/staff")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  staff_results+=("$name $login_ms $rps $p99")
+}
+
 bench_backend() {
   local name=$1 url=$2 port=$3
   HEARD_DATABASE_URL=$url HEARD_DATA_DIR="$WORK/$name" "$HEARD" demo >/dev/null
@@ -58,16 +94,37 @@ bench_backend() {
   results+=("$name $rps $p99")
 }
 
-bench_backend sqlite "sqlite://$WORK/sqlite/heard.db" 8097
-if [ -z "${SKIP_PG:-}" ] && command -v psql >/dev/null && psql "$PG_ADMIN" -tAc 'SELECT 1' >/dev/null 2>&1; then
-  db="heard_bench_$$"
+pg_ok() { [ -z "${SKIP_PG:-}" ] && command -v psql >/dev/null && psql "$PG_ADMIN" -tAc 'SELECT 1' >/dev/null 2>&1; }
+with_pg() {
+  local db="heard_bench_$$_$1"
   psql "$PG_ADMIN" -qc "CREATE DATABASE $db"
-  bench_backend postgres "${PG_ADMIN%/*}/$db" 8098
+  "$2" postgres "${PG_ADMIN%/*}/$db" "$3"
   psql "$PG_ADMIN" -qc "DROP DATABASE $db WITH (FORCE)"
+}
+if [ "$WHAT" = all ] || [ "$WHAT" = intake ]; then
+  bench_backend sqlite "sqlite://$WORK/sqlite/heard.db" 8097
+  pg_ok && with_pg intake bench_backend 8098
+fi
+if [ "$WHAT" = all ] || [ "$WHAT" = staff ]; then
+  bench_staff sqlite-staff "sqlite://$WORK/sqlite-staff/heard.db" 8095
+  pg_ok && with_pg staff bench_staff 8096
 fi
 
 echo
-echo "POST /feedback, $CONNECTIONS connections, ${DURATION}s each, $(nproc) cores ($(uname -m))"
+echo "$(nproc) cores ($(uname -m)), wrk $CONNECTIONS connections, ${DURATION}s per run"
+if ((${#staff_results[@]})); then
+  echo
+  echo "Sign-in (median of 20, argon2id m=19 MiB t=2 p=1) and GET /staff (admin inbox, 10,000+ notes)"
+  printf '%-22s %12s %14s %10s %18s\n' "target" "sign-in ms" "inbox req/s" "p99 ms" "vs constant (rps)"
+  printf '%-22s %12s %14s %10s %18s\n' "constant actix-web" "-" "$base_get_rps" "$base_get_p99" "1.00"
+  for r in "${staff_results[@]}"; do
+    read -r name login rps p99 <<<"$r"
+    printf '%-22s %12s %14s %10s %18s\n' "heard (${name%-staff})" "$login" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base_get_rps" 'BEGIN {printf "%.3f", a/b}')"
+  done
+fi
+((${#results[@]})) || exit 0
+echo
+echo "POST /feedback (each a durable commit of the note and its outbox rows)"
 printf '%-22s %12s %10s %18s\n' "target" "requests/s" "p99 ms" "vs constant (rps)"
 printf '%-22s %12s %10s %18s\n' "constant actix-web" "$base_rps" "$base_p99" "1.00"
 for r in "${results[@]}"; do
