@@ -360,6 +360,16 @@ async fn every_staff_route_checks_permissions(backend: Backend) {
             [LOGIN, 404, 404, 303],
         ),
         ("POST", "/staff/me/naming".into(), [LOGIN, 303, 303, 303]),
+        ("GET", "/staff/people".into(), [LOGIN, 403, 403, 200]),
+        ("GET", "/staff/people/import".into(), [LOGIN, 403, 403, 200]),
+        ("GET", "/staff/teams".into(), [LOGIN, 403, 403, 200]),
+        ("POST", "/staff/teams".into(), [LOGIN, 403, 403, 422]),
+        ("POST", "/staff/people".into(), [LOGIN, 403, 403, 422]),
+        (
+            "POST",
+            "/staff/people/import".into(),
+            [LOGIN, 403, 403, 422],
+        ),
         // Last: signing out ends each client's session.
         ("POST", "/logout".into(), [LOGIN, 303, 303, 303]),
     ];
@@ -439,4 +449,103 @@ backend_tests!(
     inboxes_show_each_role_its_own_scope,
     every_staff_route_checks_permissions,
     a_rep_who_declines_is_not_named_on_the_wall,
+);
+
+fn session_cookie(
+    app: &TestApp,
+    data: &heard::web::session::SessionData,
+    base_url: &str,
+) -> String {
+    let mut args = crate::helpers::test_settings(&app.db, &app.smtp, "127.0.0.1:1");
+    args.base_url = Some(base_url.into());
+    let settings = std::sync::Arc::new(heard::config::Settings::load(&args).unwrap());
+    let state = heard::app::AppState::new(
+        app.pool.clone(),
+        settings,
+        heard::config::Secret::new(crate::helpers::TEST_SECRET),
+    );
+    heard::web::session::cookie(&state, data).to_string()
+}
+
+async fn sessions_time_out_and_are_host_only_over_https(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let (id, epoch): (heard::db::ids::StaffId, i32) = staff::table
+        .filter(staff::handle.eq("maria"))
+        .select((staff::id, staff::session_epoch))
+        .first(&mut app.pool.get().unwrap())
+        .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let session = |iat: i64, seen: i64| heard::web::session::SessionData {
+        sid: "0123456789abcdef".into(),
+        staff: id.to_string(),
+        epoch,
+        iat,
+        seen,
+    };
+    let status = |cookie: String| {
+        let url = app.url("/staff");
+        async move {
+            let pair = cookie.split(';').next().unwrap().to_owned();
+            client_without_cookies()
+                .get(url)
+                .header("cookie", pair)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let fresh = session_cookie(&app, &session(now - 60, now - 60), &app.address);
+    assert_eq!(status(fresh).await, 200);
+    let idle = heard::web::session::IDLE_SECS + 60;
+    let stale = session_cookie(&app, &session(now - idle, now - idle), &app.address);
+    assert_eq!(status(stale).await, 303, "idle too long");
+    let old = heard::web::session::ABSOLUTE_SECS + 60;
+    let ancient = session_cookie(&app, &session(now - old, now - 60), &app.address);
+    assert_eq!(status(ancient).await, 303, "signed in too long ago");
+
+    let https = session_cookie(&app, &session(now, now), "https://thanks.example.com");
+    assert!(https.starts_with("__Host-heard_session="), "{https}");
+    assert!(https.contains("Secure") && https.contains("HttpOnly") && https.contains("Path=/"));
+    assert!(!https.contains("Domain="));
+}
+
+async fn managers_see_their_sub_teams(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    // Billing becomes part of Care: Grace now manages both.
+    let care: heard::db::ids::TeamId = heard::db::schema::teams::table
+        .filter(heard::db::schema::teams::name.eq("Care"))
+        .select(heard::db::schema::teams::id)
+        .first(&mut app.pool.get().unwrap())
+        .unwrap();
+    diesel::update(
+        heard::db::schema::teams::table.filter(heard::db::schema::teams::name.eq("Billing")),
+    )
+    .set(heard::db::schema::teams::parent_id.eq(&care))
+    .execute(&mut app.pool.get().unwrap())
+    .unwrap();
+    let for_james = note_for(&app, "james", "James in Billing was great.").await;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let res = grace
+        .get(app.url(&format!("/staff/notes/{for_james}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let maria = signed_in(&app, "maria@example.com").await;
+    let res = maria
+        .get(app.url(&format!("/staff/notes/{for_james}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+backend_tests!(
+    sessions_time_out_and_are_host_only_over_https,
+    managers_see_their_sub_teams
 );

@@ -5,14 +5,13 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::page;
+use super::{audited, page};
 use crate::app::AppState;
 use crate::db;
 use crate::db::ids::FeedbackId;
 use crate::error::AppError;
 use crate::store::inbox::{self, Filter};
-use crate::store::{audit, teams};
-use crate::web::abuse::client_ip;
+use crate::store::teams;
 use crate::web::session::Viewer;
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,27 +111,16 @@ pub async fn mark(
     viewer.check_csrf(&state, &form.csrf)?;
     let id = FeedbackId::parse(&id).ok_or(AppError::NotFound)?;
     let read = form.read == "1";
-    let (person, role, actor) = (viewer.staff.clone(), viewer.role, viewer.actor());
-    let ip = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
-    let target = id.clone();
-    db::run(&state.pool, move |c| {
+    let action = if read {
+        "note.mark_read"
+    } else {
+        "note.mark_unread"
+    };
+    let (person, role, target) = (viewer.staff.clone(), viewer.role, id.clone());
+    audited(&req, &state, &viewer, action, id.to_string(), move |c| {
         let scope = inbox::scope(c, &person, role)?;
         inbox::note(c, &scope, role, &person.id, &target)?.ok_or(AppError::NotFound)?;
-        inbox::set_read(c, &person.id, &target, read)?;
-        let action = if read {
-            "note.mark_read"
-        } else {
-            "note.mark_unread"
-        };
-        audit::record(
-            c,
-            &actor,
-            action,
-            Some(target.as_str()),
-            None,
-            ip.as_deref(),
-        )?;
-        Ok(())
+        Ok(inbox::set_read(c, &person.id, &target, read)?)
     })
     .await?;
     Ok(HttpResponse::SeeOther()

@@ -4,12 +4,11 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::page;
+use super::{audited, page};
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, FieldError};
-use crate::store::{audit, staff, teams};
-use crate::web::abuse::client_ip;
+use crate::store::{staff, teams};
 use crate::web::session::Viewer;
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,25 +56,15 @@ pub async fn naming(
             )]));
         }
     };
-    let (id, actor) = (viewer.id().clone(), viewer.actor());
-    let ip = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
-    db::run(&state.pool, move |c| {
-        staff::set_public_naming(c, &id, allowed)?;
-        let detail = if allowed {
-            "named on the wall"
-        } else {
-            "not named on the wall"
-        };
-        audit::record(
-            c,
-            &actor,
-            "staff.public_naming",
-            Some(id.as_str()),
-            Some(detail),
-            ip.as_deref(),
-        )?;
-        Ok(())
-    })
+    let id = viewer.id().clone();
+    audited(
+        &req,
+        &state,
+        &viewer,
+        "staff.public_naming",
+        id.to_string(),
+        move |c| Ok(staff::set_public_naming(c, &id, allowed)?),
+    )
     .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, "/staff/me?saved=1"))

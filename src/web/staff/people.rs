@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::page;
+use super::{audited, page};
 use crate::app::AppState;
 use crate::db::ids::{StaffId, TeamId};
 use crate::db::{self, DbConn, write_tx};
@@ -400,30 +400,24 @@ pub async fn invite(
     viewer.require(&[Role::Admin])?;
     viewer.check_csrf(&state, &form.csrf)?;
     let id = StaffId::parse(&id).ok_or(AppError::NotFound)?;
-    let (actor, inviter, base, ip, target) = (
-        viewer.actor(),
+    let (inviter, base, target) = (
         viewer.staff.name.clone(),
         state.settings.base_url.clone(),
-        ip(&req, &state),
         id.clone(),
     );
-    db::run(&state.pool, move |c| {
-        write_tx(c, |c| {
+    audited(
+        &req,
+        &state,
+        &viewer,
+        "staff.invite",
+        id.to_string(),
+        move |c| {
             let person = staff::find(c, &target)?
                 .filter(|p| p.active)
                 .ok_or(AppError::NotFound)?;
-            accounts::invite(c, &person, &inviter, &base)?;
-            audit::record(
-                c,
-                &actor,
-                "staff.invite",
-                Some(target.as_str()),
-                None,
-                ip.as_deref(),
-            )?;
-            Ok(())
-        })
-    })
+            accounts::invite(c, &person, &inviter, &base)
+        },
+    )
     .await?;
     state.mail_wakeup.notify_one();
     Ok(see_other(&format!("/staff/people/{id}?saved=1")))
@@ -445,26 +439,15 @@ pub async fn set_active(
         ));
     }
     let active = form.active == "1";
-    let (actor, ip, target) = (viewer.actor(), ip(&req, &state), id.clone());
-    db::run(&state.pool, move |c| {
-        write_tx(c, |c| {
-            staff::find(c, &target)?.ok_or(AppError::NotFound)?;
-            staff::set_active(c, &target, active)?;
-            let action = if active {
-                "staff.reactivate"
-            } else {
-                "staff.deactivate"
-            };
-            audit::record(
-                c,
-                &actor,
-                action,
-                Some(target.as_str()),
-                None,
-                ip.as_deref(),
-            )?;
-            Ok(())
-        })
+    let action = if active {
+        "staff.reactivate"
+    } else {
+        "staff.deactivate"
+    };
+    let target = id.clone();
+    audited(&req, &state, &viewer, action, id.to_string(), move |c| {
+        staff::find(c, &target)?.ok_or(AppError::NotFound)?;
+        Ok(staff::set_active(c, &target, active)?)
     })
     .await?;
     Ok(see_other(&format!("/staff/people/{id}?saved=1")))

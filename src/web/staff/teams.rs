@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::page;
+use super::{audited, page};
 use crate::app::AppState;
 use crate::db::ids::{StaffId, TeamId};
 use crate::db::{self, DbConn, write_tx};
@@ -229,6 +229,7 @@ pub async fn update(
     viewer.check_csrf(&state, &form.csrf)?;
     let id = TeamId::parse(&id).ok_or(AppError::NotFound)?;
     let form = form.into_inner();
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let (name, manager, parent) = match parse(&form) {
         Ok(v) => v,
         Err(errors) => {
@@ -239,31 +240,23 @@ pub async fn update(
                 Some(id),
                 &form,
                 &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                unprocessable,
             )
             .await;
         }
     };
-    let (actor, ip, target) = (
-        viewer.actor(),
-        client_ip(&req, &state.settings.trusted_proxies).map(|i| i.to_string()),
-        id.clone(),
-    );
-    let result = db::run(&state.pool, move |c| {
-        write_tx(c, |c| {
+    let target = id.clone();
+    let result = audited(
+        &req,
+        &state,
+        &viewer,
+        "team.update",
+        id.to_string(),
+        move |c| {
             teams::find(c, &target)?;
-            teams::update(c, &target, &name, manager.as_ref(), parent.as_ref())?;
-            audit::record(
-                c,
-                &actor,
-                "team.update",
-                Some(target.as_str()),
-                Some(name.as_str()),
-                ip.as_deref(),
-            )?;
-            Ok(())
-        })
-    })
+            teams::update(c, &target, &name, manager.as_ref(), parent.as_ref())
+        },
+    )
     .await;
     match result {
         Ok(()) => Ok(see_other("/staff/teams".into())),
@@ -275,7 +268,7 @@ pub async fn update(
                 Some(id),
                 &form,
                 &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                unprocessable,
             )
             .await
         }
@@ -302,30 +295,15 @@ pub async fn set_active(
     viewer.check_csrf(&state, &form.csrf)?;
     let id = TeamId::parse(&id).ok_or(AppError::NotFound)?;
     let active = form.active == "1";
-    let (actor, ip, target) = (
-        viewer.actor(),
-        client_ip(&req, &state.settings.trusted_proxies).map(|i| i.to_string()),
-        id.clone(),
-    );
-    db::run(&state.pool, move |c| {
-        write_tx(c, |c| {
-            teams::find(c, &target)?;
-            teams::set_active(c, &target, active)?;
-            let action = if active {
-                "team.reactivate"
-            } else {
-                "team.deactivate"
-            };
-            audit::record(
-                c,
-                &actor,
-                action,
-                Some(target.as_str()),
-                None,
-                ip.as_deref(),
-            )?;
-            Ok(())
-        })
+    let action = if active {
+        "team.reactivate"
+    } else {
+        "team.deactivate"
+    };
+    let target = id.clone();
+    audited(&req, &state, &viewer, action, id.to_string(), move |c| {
+        teams::find(c, &target)?;
+        Ok(teams::set_active(c, &target, active)?)
     })
     .await?;
     Ok(see_other(format!("/staff/teams/{id}")))
