@@ -93,7 +93,7 @@ pub fn start(
             .app_data(crate::web::errors::json_config())
             .configure(crate::web::routes::configure)
             .wrap(ErrorHandlers::new().default_handler(crate::web::errors::render))
-            .wrap(crate::web::middleware::security_headers())
+            .wrap(from_fn(crate::web::middleware::security_headers))
             .wrap(Compress::default())
             .wrap(from_fn(crate::web::middleware::session_refresh))
             .wrap(from_fn(crate::web::middleware::request_id))

@@ -66,6 +66,9 @@ pub struct ConfigArgs {
     /// A public form posted sooner than this after it was served is treated as automated [default: 3].
     #[arg(long, env = "HEARD_FORM_MIN_SECONDS", global = true)]
     pub form_min_seconds: Option<String>,
+    /// Comma-separated origins (like https://www.example.com) allowed to frame /embed/wall [default: none].
+    #[arg(long, env = "HEARD_EMBED_ORIGINS", global = true)]
+    pub embed_origins: Option<String>,
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "HEARD_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,

@@ -124,6 +124,7 @@ struct FileLayer {
     rate_limit_per_minute: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     form_min_seconds: Option<u64>,
+    embed_origins: Option<Vec<String>>,
     log_format: Option<String>,
 }
 
@@ -140,6 +141,8 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     pub trusted_proxies: Vec<Cidr>,
     pub form_min_seconds: u64,
+    /// Origins allowed to frame `/embed/wall`.
+    pub embed_origins: Vec<String>,
     pub log_format: LogFormat,
 }
 
@@ -244,6 +247,28 @@ impl Settings {
             .map(Cidr::parse)
             .collect::<Result<_, _>>()
             .map_err(|reason| invalid("HEARD_TRUSTED_PROXIES", reason))?;
+        let origins: Vec<String> = match &args.embed_origins {
+            Some(text) => text.split(',').map(str::to_owned).collect(),
+            None => file.embed_origins.unwrap_or_default(),
+        };
+        let embed_origins = origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/'))
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                let ok = (o.starts_with("https://") || o.starts_with("http://"))
+                    && !o.contains([' ', ';', ',', '\'', '"'])
+                    && o.split("://")
+                        .nth(1)
+                        .is_some_and(|host| !host.is_empty() && !host.contains('/'));
+                ok.then(|| o.to_owned()).ok_or_else(|| {
+                    invalid(
+                        "HEARD_EMBED_ORIGINS",
+                        format!("{o:?} is not an origin like https://www.example.com"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let log_format = match args
             .log_format
             .clone()
@@ -271,6 +296,7 @@ impl Settings {
             rate_limit_per_minute,
             trusted_proxies,
             form_min_seconds,
+            embed_origins,
             log_format,
         })
     }
@@ -422,6 +448,14 @@ mod tests {
                 "HEARD_FORM_MIN_SECONDS",
             ),
             (|a| a.log_format = Some("xml".into()), "HEARD_LOG_FORMAT"),
+            (
+                |a| a.embed_origins = Some("example.com".into()),
+                "HEARD_EMBED_ORIGINS",
+            ),
+            (
+                |a| a.embed_origins = Some("https://x.io; script-src *".into()),
+                "HEARD_EMBED_ORIGINS",
+            ),
         ];
         for (set, name) in cases {
             let mut a = args();

@@ -125,12 +125,24 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../templates/partials/select.html"),
     ),
     (
+        "partials/story_card.html",
+        include_str!("../templates/partials/story_card.html"),
+    ),
+    (
         "partials/team_fields.html",
         include_str!("../templates/partials/team_fields.html"),
     ),
     (
         "public/card.html",
         include_str!("../templates/public/card.html"),
+    ),
+    (
+        "public/embed.html",
+        include_str!("../templates/public/embed.html"),
+    ),
+    (
+        "public/feed.atom",
+        include_str!("../templates/public/feed.atom"),
     ),
     (
         "public/feedback_form.html",
@@ -145,6 +157,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../templates/public/receipt.html"),
     ),
     (
+        "public/rep_wall.html",
+        include_str!("../templates/public/rep_wall.html"),
+    ),
+    (
         "public/reps.html",
         include_str!("../templates/public/reps.html"),
     ),
@@ -155,6 +171,14 @@ const FILES: &[(&str, &str)] = &[
     (
         "public/setup_done.html",
         include_str!("../templates/public/setup_done.html"),
+    ),
+    (
+        "public/story.html",
+        include_str!("../templates/public/story.html"),
+    ),
+    (
+        "public/wall.html",
+        include_str!("../templates/public/wall.html"),
     ),
     (
         "staff/audit.html",
@@ -211,7 +235,7 @@ static TERA: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
     let mut tera = Tera::default();
     tera.add_raw_templates(FILES.iter().copied())
         .map_err(|e| format!("{e:?}"))?;
-    tera.autoescape_on(vec![".html"]);
+    tera.autoescape_on(vec![".html", ".atom"]);
     Ok(tera)
 });
 

@@ -13,6 +13,7 @@ pub mod staff;
 pub mod stories;
 pub mod teams;
 pub mod tokens;
+pub mod wall;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 

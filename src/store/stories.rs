@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::ids::{FeedbackId, StaffId, StoryId, TeamId};
-use crate::db::schema::{stories, story_tags};
+use crate::db::schema::{feedback, staff, stories, story_tags, teams};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = stories, treat_none_as_null = true)]
@@ -57,9 +57,13 @@ pub struct StoryCard {
     pub team: Option<String>,
     pub featured: bool,
     pub published_at: NaiveDateTime,
+    /// "22 November 2026"
+    pub published_label: String,
+    /// RFC 3339, for feeds and meta tags.
+    pub published_iso: String,
 }
 
-type CardRow = (
+pub(crate) type CardRow = (
     StoryId,
     Option<String>,
     bool,
@@ -72,7 +76,7 @@ type CardRow = (
     Option<String>,
 );
 
-fn card(row: CardRow) -> Option<StoryCard> {
+pub(crate) fn card(row: CardRow) -> Option<StoryCard> {
     use crate::domain::{Display, PersonName};
     let (id, body, featured, published_at, name, display, rep_name, handle, public, team) = row;
     let person = name.as_deref().and_then(|n| PersonName::parse(n).ok());
@@ -90,22 +94,25 @@ fn card(row: CardRow) -> Option<StoryCard> {
         rep_handle: handle.filter(|_| public == Some(true)),
         team,
         featured,
+        published_label: published_at?.format("%-d %B %Y").to_string(),
+        published_iso: published_at?
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         published_at: published_at?,
     })
 }
 
-/// The newest published stories whose customers' consent stands, for the start page.
-pub fn recent_published(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<StoryCard>> {
-    use crate::db::schema::{feedback, staff, teams};
-    let rows: Vec<CardRow> = stories::table
+/// Stories the public may see — published, consent standing, not erased — with what a
+/// card needs, in one query (no query per story).
+#[diesel::dsl::auto_type(no_type_alias)]
+pub(crate) fn public_cards() -> _ {
+    stories::table
         .inner_join(feedback::table)
         .left_join(staff::table.on(stories::rep_id.eq(staff::id.nullable())))
         .left_join(teams::table.on(stories::team_id.eq(teams::id.nullable())))
         .filter(stories::status.eq("published"))
         .filter(feedback::consent_publish.eq(true))
         .filter(feedback::erased_at.is_null())
-        .order((stories::published_at.desc(), stories::id.desc()))
-        .limit(limit)
         .select((
             stories::id,
             stories::body,
@@ -118,6 +125,13 @@ pub fn recent_published(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<StoryC
             staff::public_naming.nullable(),
             teams::name.nullable(),
         ))
+}
+
+/// The newest published stories, for the start page.
+pub fn recent_published(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<StoryCard>> {
+    let rows: Vec<CardRow> = public_cards()
+        .order((stories::published_at.desc(), stories::id.desc()))
+        .limit(limit)
         .load(conn)?;
     Ok(rows.into_iter().filter_map(card).collect())
 }

@@ -6,7 +6,7 @@ use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::middleware::Next;
 use tracing::Instrument;
 
 /// The id of the request being handled, also sent back as `X-Request-Id`.
@@ -68,16 +68,31 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'";
 
-/// Headers added to every response that does not set its own.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "same-origin"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-        ))
+/// Headers added to every response that does not set its own. `/embed/` pages may be
+/// framed by the origins their own `frame-ancestors` allows, so they get no `X-Frame-Options`.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let embed = req.path().starts_with("/embed/");
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    let mut add = |name: &'static str, value: &'static str| {
+        let name = HeaderName::from_static(name);
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    add("content-security-policy", CONTENT_SECURITY_POLICY);
+    add("x-content-type-options", "nosniff");
+    add("referrer-policy", "same-origin");
+    add("cross-origin-opener-policy", "same-origin");
+    add(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
+    if !embed {
+        add("x-frame-options", "DENY");
+    }
+    Ok(res)
 }

@@ -89,5 +89,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/openapi.json", web::get().to(api::openapi::document))
         .route("/api/v1/feedback", web::post().to(api::feedback::create))
         .route("/api/v1/reps", web::get().to(api::reps::search))
+        .route("/api/v1/stories", web::get().to(api::stories::list))
+        .route("/api/v1/stories/{id}", web::get().to(api::stories::one))
+        .route("/wall", web::get().to(public::wall::wall))
+        .route("/wall/feed.atom", web::get().to(public::wall::feed))
+        .route("/wall/{handle}", web::get().to(public::wall::rep))
+        .route("/stories/{id}", web::get().to(public::wall::story))
+        .route("/embed/wall", web::get().to(public::wall::embed))
         .default_service(web::to(errors::not_found));
 }

@@ -50,6 +50,7 @@ async fn set_password_at(
 
 fn plain_client() -> reqwest::Client {
     reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()

@@ -222,6 +222,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs
     let server = heard::app::start(state, listener, ServerOptions { workers: 1 }).expect("start");
     tokio::spawn(server);
     let client = reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()

@@ -55,6 +55,27 @@ async fn public_pages_are_valid_html(backend: Backend) {
     let receipt_html = app.get(&receipt).await.text().await.unwrap();
     assert!(!form_token(&receipt_html).is_empty());
     pages.push(("receipt", receipt_html));
+    {
+        use diesel::prelude::*;
+        use heard::db::schema::stories;
+        diesel::update(stories::table)
+            .set((
+                stories::status.eq("published"),
+                stories::published_at.eq(heard::store::now()),
+            ))
+            .execute(&mut app.pool.get().unwrap())
+            .unwrap();
+    }
+    let wall = app.get("/wall").await.text().await.unwrap();
+    let start = wall.find("href=\"/stories/").expect("a story on the wall") + 6;
+    let story_path = wall[start..start + wall[start..].find('"').unwrap()].to_owned();
+    pages.push(("wall", wall));
+    pages.push(("story", app.get(&story_path).await.text().await.unwrap()));
+    pages.push((
+        "rep_wall",
+        app.get("/wall/maria").await.text().await.unwrap(),
+    ));
+    pages.push(("embed", app.get("/embed/wall").await.text().await.unwrap()));
     pages.push(("login", app.get("/login").await.text().await.unwrap()));
     crate::staff::set_passwords(&app);
     let admin = crate::staff::signed_in(&app, "priya@example.com").await;

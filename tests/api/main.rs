@@ -15,3 +15,4 @@ mod mail;
 mod migrations;
 mod setup;
 mod staff;
+mod wall;

@@ -24,6 +24,7 @@ pub fn set_passwords(app: &TestApp) {
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()
@@ -115,6 +116,7 @@ async fn signing_in_sets_a_safe_session_cookie(backend: Backend) {
 
     // A tampered cookie is no session at all.
     let forged = reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -199,6 +201,7 @@ async fn signing_out_ends_the_session_everywhere(backend: Backend) {
 
 fn client_without_cookies() -> reqwest::Client {
     reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

@@ -3,3 +3,4 @@
 pub mod feedback;
 pub mod openapi;
 pub mod reps;
+pub mod stories;

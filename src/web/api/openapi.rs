@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{feedback, reps};
+use super::{feedback, reps, stories};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,7 +12,7 @@ use super::{feedback, reps};
         version = "1",
         description = "Send thank-you notes and complaints to the rep who helped, and read the public wall of recognition."
     ),
-    paths(feedback::create, reps::search),
+    paths(feedback::create, reps::search, stories::list, stories::one),
     components(schemas(
         feedback::NewFeedback,
         feedback::CustomerIn,
@@ -22,10 +22,14 @@ use super::{feedback, reps};
         feedback::FieldProblem,
         reps::Rep,
         reps::RepList,
+        stories::Story,
+        stories::StoryRep,
+        stories::StoryList,
     )),
     tags(
         (name = "feedback", description = "Customers' notes"),
         (name = "reps", description = "Finding the person to thank"),
+        (name = "stories", description = "The public wall of recognition"),
     )
 )]
 pub struct ApiDoc;

@@ -6,3 +6,4 @@ pub mod home;
 pub mod receipt;
 pub mod reps;
 pub mod setup;
+pub mod wall;

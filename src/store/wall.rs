@@ -1,0 +1,206 @@
+//! The public wall: published stories whose customers' consent stands, newest first, with
+//! keyset pagination and filters. Each page costs the same number of queries, whatever the
+//! number of stories (one for the page, one for its tags).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::stories::{CardRow, StoryCard, card};
+use crate::db::DbConn;
+use crate::db::ids::{StaffId, StoryId, TeamId};
+use crate::db::schema::{feedback, staff, stories, story_tags, teams};
+
+pub const PAGE: i64 = 20;
+
+/// Where a page starts: strictly older than this story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub published_at: NaiveDateTime,
+    pub id: StoryId,
+}
+
+impl Cursor {
+    /// `<microseconds since 1970>.<story id>`
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}",
+            self.published_at.and_utc().timestamp_micros(),
+            self.id
+        )
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let (micros, id) = text.split_once('.')?;
+        let published_at =
+            chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+        Some(Self {
+            published_at,
+            id: StoryId::parse(id)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WallFilter {
+    pub team: Option<TeamId>,
+    pub rep: Option<StaffId>,
+    pub tag: Option<String>,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WallStory {
+    #[serde(flatten)]
+    pub card: StoryCard,
+    pub tags: Vec<String>,
+}
+
+/// One page of the wall and the cursor of the next, if there is more.
+pub fn page(
+    conn: &mut DbConn,
+    filter: &WallFilter,
+) -> QueryResult<(Vec<WallStory>, Option<Cursor>)> {
+    let limit = filter.limit.clamp(1, 100);
+    let mut query = super::stories::public_cards()
+        .order((stories::published_at.desc(), stories::id.desc()))
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(team) = &filter.team {
+        query = query.filter(stories::team_id.eq(team.clone()));
+    }
+    if let Some(rep) = &filter.rep {
+        query = query.filter(stories::rep_id.eq(rep.clone()));
+    }
+    if let Some(tag) = &filter.tag {
+        let tagged = story_tags::table
+            .filter(story_tags::tag.eq(tag.clone()))
+            .filter(story_tags::story_id.eq(stories::id))
+            .select(story_tags::story_id);
+        query = query.filter(diesel::dsl::exists(tagged));
+    }
+    if let Some(after) = &filter.after {
+        query = query.filter(
+            stories::published_at
+                .lt(after.published_at)
+                .or(stories::published_at
+                    .eq(after.published_at)
+                    .and(stories::id.lt(after.id.clone()))),
+        );
+    }
+    let rows: Vec<CardRow> = query.load(conn)?;
+    let mut cards: Vec<StoryCard> = rows.into_iter().filter_map(card).collect();
+    let next = if cards.len() as i64 > limit {
+        cards.truncate(limit as usize);
+        cards.last().map(|c| Cursor {
+            published_at: c.published_at,
+            id: c.id.clone(),
+        })
+    } else {
+        None
+    };
+    Ok((with_tags(conn, cards)?, next))
+}
+
+/// Attaches every story's tags with one query.
+fn with_tags(conn: &mut DbConn, cards: Vec<StoryCard>) -> QueryResult<Vec<WallStory>> {
+    let ids: Vec<StoryId> = cards.iter().map(|c| c.id.clone()).collect();
+    let tags: Vec<(StoryId, String)> = story_tags::table
+        .filter(story_tags::story_id.eq_any(&ids))
+        .order(story_tags::tag.asc())
+        .load(conn)?;
+    Ok(cards
+        .into_iter()
+        .map(|card| {
+            let tags = tags
+                .iter()
+                .filter(|(id, _)| *id == card.id)
+                .map(|(_, t)| t.clone())
+                .collect();
+            WallStory { card, tags }
+        })
+        .collect())
+}
+
+/// What became of a story that is not (or no longer) public.
+#[derive(Debug, Clone)]
+pub enum StoryState {
+    Public(Box<WallStory>),
+    /// Withdrawn, erased, unpublished or declined: it was, and is no longer.
+    Gone,
+    Missing,
+}
+
+pub fn story(conn: &mut DbConn, id: &StoryId) -> QueryResult<StoryState> {
+    let row: Option<CardRow> = super::stories::public_cards()
+        .filter(stories::id.eq(id))
+        .first(conn)
+        .optional()?;
+    if let Some(card) = row.and_then(card) {
+        let mut one = with_tags(conn, vec![card])?;
+        return Ok(StoryState::Public(Box::new(one.remove(0))));
+    }
+    let exists: i64 = stories::table
+        .filter(stories::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(if exists > 0 {
+        StoryState::Gone
+    } else {
+        StoryState::Missing
+    })
+}
+
+/// The latest change to anything the wall shows (stories, including withdrawals and
+/// erasures, which touch their story; people's names; teams): the wall's `Last-Modified`,
+/// and its `ETag` with the request. Indexed, so it costs the same at any size.
+pub fn version(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
+    let stories_changed: Option<NaiveDateTime> = stories::table
+        .select(diesel::dsl::max(stories::updated_at))
+        .first(conn)?;
+    let staff_changed: Option<NaiveDateTime> = staff::table
+        .select(diesel::dsl::max(staff::updated_at))
+        .first(conn)?;
+    let teams_changed: Option<NaiveDateTime> = teams::table
+        .select(diesel::dsl::max(teams::updated_at))
+        .first(conn)?;
+    Ok([stories_changed, staff_changed, teams_changed]
+        .into_iter()
+        .flatten()
+        .max())
+}
+
+/// A rep's public page: their profile, if they agreed to be named, and how many thank-yous
+/// they have received.
+pub fn rep_thanks_count(conn: &mut DbConn, rep: &StaffId) -> QueryResult<i64> {
+    feedback::table
+        .filter(feedback::rep_id.eq(rep))
+        .filter(feedback::kind.eq("thanks"))
+        .count()
+        .get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_junk() {
+        let c = Cursor {
+            published_at: chrono::DateTime::from_timestamp_micros(1_795_000_000_123_456)
+                .unwrap()
+                .naive_utc(),
+            id: StoryId::new(),
+        };
+        assert_eq!(Cursor::parse(&c.encode()), Some(c));
+        for bad in [
+            "",
+            "x.y",
+            "12",
+            "12.not-a-uuid",
+            "9999999999999999999999.0190c6a2-0000-7000-8000-000000000000",
+        ] {
+            assert_eq!(Cursor::parse(bad), None, "{bad}");
+        }
+    }
+}
