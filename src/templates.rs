@@ -84,6 +84,42 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../templates/email/receipt/subject.txt"),
     ),
     (
+        "email/story_declined/body.html",
+        include_str!("../templates/email/story_declined/body.html"),
+    ),
+    (
+        "email/story_declined/body.txt",
+        include_str!("../templates/email/story_declined/body.txt"),
+    ),
+    (
+        "email/story_declined/subject.txt",
+        include_str!("../templates/email/story_declined/subject.txt"),
+    ),
+    (
+        "email/story_published_customer/body.html",
+        include_str!("../templates/email/story_published_customer/body.html"),
+    ),
+    (
+        "email/story_published_customer/body.txt",
+        include_str!("../templates/email/story_published_customer/body.txt"),
+    ),
+    (
+        "email/story_published_customer/subject.txt",
+        include_str!("../templates/email/story_published_customer/subject.txt"),
+    ),
+    (
+        "email/story_published_rep/body.html",
+        include_str!("../templates/email/story_published_rep/body.html"),
+    ),
+    (
+        "email/story_published_rep/body.txt",
+        include_str!("../templates/email/story_published_rep/body.txt"),
+    ),
+    (
+        "email/story_published_rep/subject.txt",
+        include_str!("../templates/email/story_published_rep/subject.txt"),
+    ),
+    (
         "email/thanks_manager/body.html",
         include_str!("../templates/email/thanks_manager/body.html"),
     ),
@@ -220,6 +256,14 @@ const FILES: &[(&str, &str)] = &[
     (
         "staff/person.html",
         include_str!("../templates/staff/person.html"),
+    ),
+    (
+        "staff/queue.html",
+        include_str!("../templates/staff/queue.html"),
+    ),
+    (
+        "staff/story.html",
+        include_str!("../templates/staff/story.html"),
     ),
     (
         "staff/team.html",

@@ -9,6 +9,7 @@ mod reference;
 pub mod routing;
 mod staff;
 pub mod staff_csv;
+pub mod story;
 mod submission;
 mod text;
 

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod feedback;
 pub mod inbox;
 pub mod intake;
+pub mod moderation;
 pub mod outbox;
 pub mod receipts;
 pub mod settings;

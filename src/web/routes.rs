@@ -57,6 +57,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/notes/{id}/read", web::post().to(staff::inbox::mark))
         .route("/staff/me", web::get().to(staff::me::show))
         .route("/staff/audit", web::get().to(staff::audit::list))
+        .route("/staff/queue", web::get().to(staff::moderation::queue))
+        .route(
+            "/staff/stories/{id}",
+            web::get().to(staff::moderation::show),
+        )
+        .route(
+            "/staff/stories/{id}/publish",
+            web::post().to(staff::moderation::publish),
+        )
+        .route(
+            "/staff/stories/{id}/decline",
+            web::post().to(staff::moderation::decline),
+        )
+        .route(
+            "/staff/stories/{id}/unpublish",
+            web::post().to(staff::moderation::unpublish),
+        )
         .route("/staff/people", web::get().to(staff::people::list))
         .route("/staff/people", web::post().to(staff::people::create))
         .route(

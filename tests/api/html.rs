@@ -120,6 +120,11 @@ async fn public_pages_are_valid_html(backend: Backend) {
         ("import", "/staff/people/import".into()),
         ("teams", "/staff/teams".into()),
         ("team", format!("/staff/teams/{care}")),
+        ("queue", "/staff/queue".into()),
+        (
+            "story_review",
+            story_path.replace("/stories/", "/staff/stories/"),
+        ),
     ] {
         pages.push((
             name,

@@ -13,6 +13,7 @@ mod intake;
 mod json_api;
 mod mail;
 mod migrations;
+mod moderation;
 mod setup;
 mod staff;
 mod wall;

@@ -373,6 +373,7 @@ async fn every_staff_route_checks_permissions(backend: Backend) {
             "/staff/people/import".into(),
             [LOGIN, 403, 403, 422],
         ),
+        ("GET", "/staff/queue".into(), [LOGIN, 403, 200, 200]),
         // Last: signing out ends each client's session.
         ("POST", "/logout".into(), [LOGIN, 303, 303, 303]),
     ];

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod inbox;
 pub mod login;
 pub mod me;
+pub mod moderation;
 pub mod password;
 pub mod people;
 pub mod teams;

@@ -1,0 +1,98 @@
+//! The life of a story (the public version of a thank-you): what moderators may do from
+//! each state. Anything else is an error, never a silent no-op.
+
+use super::Invalid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryAction {
+    Publish,
+    Decline,
+    Unpublish,
+}
+
+/// The status a story moves to, or why it cannot.
+pub fn transition(status: &str, action: StoryAction) -> Result<&'static str, Invalid> {
+    use StoryAction::*;
+    match (status, action) {
+        ("pending" | "unpublished" | "published", Publish) => Ok("published"),
+        ("pending" | "unpublished", Decline) => Ok("declined"),
+        ("published", Unpublish) => Ok("unpublished"),
+        ("withdrawn", _) => Err(Invalid::new(
+            "The customer withdrew their consent; this story can no longer be published.",
+        )),
+        ("declined", _) => Err(Invalid::new("This story was declined.")),
+        (_, Decline) => Err(Invalid::new(
+            "Only a story that is not on the wall can be declined.",
+        )),
+        (_, Unpublish) => Err(Invalid::new("Only a published story can be unpublished.")),
+        _ => Err(Invalid::new("This story cannot be published.")),
+    }
+}
+
+/// Tags typed as "kindness, billing": lower-cased, de-duplicated, each a URL-safe word.
+pub fn parse_tags(input: &str) -> Result<Vec<String>, Invalid> {
+    let mut tags: Vec<String> = Vec::new();
+    for raw in input.split(',') {
+        let tag = raw.trim().to_lowercase().replace(' ', "-");
+        if tag.is_empty() {
+            continue;
+        }
+        let ok = tag.len() <= 40
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !ok {
+            return Err(Invalid::new(format!(
+                "{tag:?}: tags use letters, digits and hyphens, up to 40 characters."
+            )));
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > 10 {
+        return Err(Invalid::new("Ten tags at most."));
+    }
+    Ok(tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StoryAction::*;
+
+    #[test]
+    fn the_story_state_machine() {
+        let cases = [
+            ("pending", Publish, Some("published")),
+            ("pending", Decline, Some("declined")),
+            ("pending", Unpublish, None),
+            ("published", Publish, Some("published")),
+            ("published", Unpublish, Some("unpublished")),
+            ("published", Decline, None),
+            ("unpublished", Publish, Some("published")),
+            ("unpublished", Decline, Some("declined")),
+            ("unpublished", Unpublish, None),
+            ("declined", Publish, None),
+            ("declined", Unpublish, None),
+            ("withdrawn", Publish, None),
+            ("withdrawn", Decline, None),
+            ("withdrawn", Unpublish, None),
+        ];
+        for (from, action, want) in cases {
+            assert_eq!(transition(from, action).ok(), want, "{from} {action:?}");
+        }
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(
+            parse_tags(" Kindness, billing ,,kindness, above and beyond").unwrap(),
+            ["kindness", "billing", "above-and-beyond"]
+        );
+        assert!(parse_tags("<script>").is_err());
+        let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+        assert!(parse_tags(&eleven.join(",")).is_err());
+        assert_eq!(parse_tags("").unwrap(), Vec::<String>::new());
+    }
+}
