@@ -128,10 +128,10 @@ fn load(conn: &mut DbConn, scope: &Scope, only: Option<&StoryId>) -> QueryResult
         .collect())
 }
 
-fn names(
-    conn: &mut DbConn,
-    row: &Row,
-) -> QueryResult<(Option<(String, bool, String)>, Option<String>)> {
+/// A rep's name, whether they may be named, and their email.
+type RepNames = (String, bool, String);
+
+fn names(conn: &mut DbConn, row: &Row) -> QueryResult<(Option<RepNames>, Option<String>)> {
     let rep = match &row.rep_id {
         Some(id) => staff::table
             .find(id)
