@@ -5,6 +5,7 @@
 #   scripts/bench.sh            # everything below
 #   scripts/bench.sh intake     # accepted submissions per second (POST /feedback)
 #   scripts/bench.sh staff      # sign-in latency, and the signed-in inbox with 10,000 notes
+#   scripts/bench.sh wall       # /wall, /wall/HANDLE and /api/v1/stories at 1k and 1M stories
 #   DURATION=20 CONNECTIONS=32 scripts/bench.sh intake
 #
 # Each accepted submission is a durable commit of the note and its outbox rows. Needs wrk
@@ -79,6 +80,29 @@ bench_staff() {
   staff_results+=("$name $login_ms $rps $p99")
 }
 
+wall_results=()
+# The public wall at 1,000 and then 1,000,000 published stories.
+bench_wall() {
+  local name=$1 url=$2 port=$3
+  local env=(HEARD_DATABASE_URL="$url" HEARD_DATA_DIR="$WORK/$name")
+  env "${env[@]}" "$HEARD" demo --stories 1000 >/dev/null 2>&1
+  for size in 1k 1M; do
+    if [ "$size" = 1M ]; then
+      local seeded_at=$SECONDS
+      env "${env[@]}" "$HEARD" demo --stories 999000 >/dev/null 2>&1
+      echo "seeded 999,000 more stories on $name in $((SECONDS - seeded_at)) s" >&2
+    fi
+    env "${env[@]}" HEARD_BIND=127.0.0.1:$port RUST_LOG=warn "$HEARD" serve >/dev/null 2>&1 & local pid=$!
+    PIDS+=($pid)
+    wait_up "http://127.0.0.1:$port/healthz"
+    for path in /wall /wall/maria "/api/v1/stories"; do
+      read -r rps p99 < <(run_wrk "http://127.0.0.1:$port$path")
+      wall_results+=("$name $size $path $rps $p99")
+    done
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+}
+
 bench_backend() {
   local name=$1 url=$2 port=$3
   HEARD_DATABASE_URL=$url HEARD_DATA_DIR="$WORK/$name" "$HEARD" demo >/dev/null
@@ -105,6 +129,10 @@ if [ "$WHAT" = all ] || [ "$WHAT" = intake ]; then
   bench_backend sqlite "sqlite://$WORK/sqlite/heard.db" 8097
   pg_ok && with_pg intake bench_backend 8098
 fi
+if [ "$WHAT" = all ] || [ "$WHAT" = wall ]; then
+  bench_wall sqlite-wall "sqlite://$WORK/sqlite-wall/heard.db" 8093
+  pg_ok && with_pg wall bench_wall 8094
+fi
 if [ "$WHAT" = all ] || [ "$WHAT" = staff ]; then
   bench_staff sqlite-staff "sqlite://$WORK/sqlite-staff/heard.db" 8095
   pg_ok && with_pg staff bench_staff 8096
@@ -120,6 +148,23 @@ if ((${#staff_results[@]})); then
   for r in "${staff_results[@]}"; do
     read -r name login rps p99 <<<"$r"
     printf '%-22s %12s %14s %10s %18s\n' "heard (${name%-staff})" "$login" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base_get_rps" 'BEGIN {printf "%.3f", a/b}')"
+  done
+fi
+if ((${#wall_results[@]})); then
+  echo
+  echo "The wall (GET, no conditional headers), at 1k and 1M published stories"
+  printf '%-10s %-4s %-18s %12s %10s %12s %10s\n' "backend" "size" "path" "requests/s" "p99 ms" "vs constant" "1M / 1k"
+  printf '%-10s %-4s %-18s %12s %10s %12s %10s\n' "constant" "-" "any" "$base_get_rps" "$base_get_p99" "1.00" "-"
+  for r in "${wall_results[@]}"; do
+    read -r name size path rps p99 <<<"$r"
+    ratio=-
+    if [ "$size" = 1M ]; then
+      for k in "${wall_results[@]}"; do
+        read -r n2 s2 p2 r2 _ <<<"$k"
+        [ "$n2" = "$name" ] && [ "$s2" = 1k ] && [ "$p2" = "$path" ] && ratio=$(awk -v a="$rps" -v b="$r2" 'BEGIN {printf "%.2f", a/b}')
+      done
+    fi
+    printf '%-10s %-4s %-18s %12s %10s %12s %10s\n' "${name%-wall}" "$size" "$path" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base_get_rps" 'BEGIN {printf "%.3f", a/b}')" "$ratio"
   done
 fi
 ((${#results[@]})) || exit 0

@@ -349,6 +349,7 @@ fn create_organisation(conn: &mut DbConn) -> anyhow::Result<bool> {
     feedback::insert(conn, &notes)?;
     stories::insert(conn, &published)?;
     stories::insert_tags(conn, &tags)?;
+    staff::recount_thanks(conn)?;
     // Kwame prefers not to be named in public: his stories say "a member of the Billing team".
     diesel::RunQueryDsl::execute(
         diesel::update(crate::db::schema::staff::table)
@@ -410,71 +411,94 @@ fn bulk_stories(conn: &mut DbConn, n: u64) -> anyhow::Result<()> {
         !reps.is_empty(),
         "there are no active reps to attach stories to"
     );
+    // Rows per INSERT statement, and per transaction (each commit is a disk sync).
     const BATCH: u64 = 1000;
+    const PER_TX: u64 = 25_000;
     let mut progress = Progress::new("stories", n);
     let start = store::now();
     let run = uuid::Uuid::now_v7().simple().to_string();
     let mut done = 0u64;
     while done < n {
-        let size = BATCH.min(n - done);
-        let mut notes = Vec::with_capacity(size as usize);
-        let mut published = Vec::with_capacity(size as usize);
-        let mut tags = Vec::with_capacity(size as usize);
-        for i in done..done + size {
-            let (rep, team) = &reps[(i % reps.len() as u64) as usize];
-            let at = start - Duration::seconds(i as i64);
-            let id = FeedbackId::new();
-            let story = StoryId::new();
-            let body = BULK_BODIES[(i % BULK_BODIES.len() as u64) as usize];
-            notes.push(NewFeedback {
-                id: id.clone(),
-                // Bulk references are unique by construction, not checked one by one.
-                reference: format!("B-{}-{i}", &run[..12]),
-                kind: "thanks".into(),
-                rep_id: Some(rep.clone()),
-                team_id: team.clone(),
-                customer_name: Some(format!("Customer {i}")),
-                customer_email: None,
-                display: ["full", "first", "anonymous"][(i % 3) as usize].into(),
-                consent_publish: true,
-                allow_reply: false,
-                body: Some(body.into()),
-                interaction_date: NaiveDate::from_ymd_opt(2026, 1, 1),
-                channel: Some("phone".into()),
-                status: "published".into(),
-                receipt_token_hash: None,
-                idempotency_key: None,
-                created_at: at,
-                updated_at: at,
-                content_hash: None,
-            });
-            tags.push(NewTag {
-                story_id: story.clone(),
-                tag: BULK_TAGS[(i % BULK_TAGS.len() as u64) as usize].into(),
-            });
-            published.push(NewStory {
-                id: story,
-                feedback_id: id,
-                rep_id: Some(rep.clone()),
-                team_id: team.clone(),
-                body: Some(body.into()),
-                edited: false,
-                status: "published".into(),
-                featured: i % 50 == 0,
-                moderator_id: None,
-                published_at: Some(at),
-                created_at: at,
-                updated_at: at,
-            });
-        }
+        let tx_rows = PER_TX.min(n - done);
         write_tx(conn, |c| -> diesel::QueryResult<()> {
-            feedback::insert(c, &notes)?;
-            stories::insert(c, &published)?;
-            stories::insert_tags(c, &tags)?;
+            let mut first = done;
+            while first < done + tx_rows {
+                let size = BATCH.min(done + tx_rows - first);
+                let (notes, published, tags) = bulk_rows(first..first + size, &reps, start, &run);
+                feedback::insert(c, &notes)?;
+                stories::insert(c, &published)?;
+                stories::insert_tags(c, &tags)?;
+                first += size;
+            }
             Ok(())
         })?;
-        done += size;
-        progress.advance(size);
+        done += tx_rows;
+        progress.advance(tx_rows);
     }
+    crate::store::staff::recount_thanks(conn)?;
+    // Fresh statistics, so the query planner knows how large the tables have become.
+    diesel::connection::SimpleConnection::batch_execute(conn, "ANALYZE")?;
     Ok(())
+}
+
+/// The notes, stories and tags for bulk story numbers `range`.
+fn bulk_rows(
+    range: std::ops::Range<u64>,
+    reps: &[(StaffId, Option<TeamId>)],
+    start: chrono::NaiveDateTime,
+    run: &str,
+) -> (Vec<NewFeedback>, Vec<NewStory>, Vec<NewTag>) {
+    let size = (range.end - range.start) as usize;
+    let mut notes = Vec::with_capacity(size);
+    let mut published = Vec::with_capacity(size);
+    let mut tags = Vec::with_capacity(size);
+    for i in range {
+        let (rep, team) = &reps[(i % reps.len() as u64) as usize];
+        let at = start - Duration::seconds(i as i64);
+        let id = FeedbackId::new();
+        let story = StoryId::new();
+        let body = BULK_BODIES[(i % BULK_BODIES.len() as u64) as usize];
+        notes.push(NewFeedback {
+            id: id.clone(),
+            // Bulk references are unique by construction, not checked one by one.
+            reference: format!("B-{}-{i}", &run[..12]),
+            kind: "thanks".into(),
+            rep_id: Some(rep.clone()),
+            team_id: team.clone(),
+            customer_name: Some(format!("Customer {i}")),
+            customer_email: None,
+            display: ["full", "first", "anonymous"][(i % 3) as usize].into(),
+            consent_publish: true,
+            allow_reply: false,
+            body: Some(body.into()),
+            interaction_date: NaiveDate::from_ymd_opt(2026, 1, 1),
+            channel: Some("phone".into()),
+            status: "published".into(),
+            receipt_token_hash: None,
+            idempotency_key: None,
+            created_at: at,
+            updated_at: at,
+            content_hash: None,
+        });
+        tags.push(NewTag {
+            story_id: story.clone(),
+            tag: BULK_TAGS[(i % BULK_TAGS.len() as u64) as usize].into(),
+        });
+        published.push(NewStory {
+            id: story,
+            feedback_id: id,
+            rep_id: Some(rep.clone()),
+            team_id: team.clone(),
+            body: Some(body.into()),
+            edited: false,
+            status: "published".into(),
+            featured: i % 50 == 0,
+            moderator_id: None,
+            published_at: Some(at),
+            created_at: at,
+            updated_at: at,
+        });
+    }
+
+    (notes, published, tags)
 }

@@ -29,6 +29,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        thanks_received -> Integer,
     }
 }
 

@@ -300,6 +300,9 @@ fn accept_in_tx(
             content_hash: Some(hash),
         }],
     )?;
+    if let (true, Some(rep)) = (thanks, &rep) {
+        super::staff::count_thanks(conn, &rep.id)?;
+    }
     if thanks && sub.consent_publish {
         stories::insert(
             conn,

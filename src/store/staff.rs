@@ -30,6 +30,8 @@ pub struct Staff {
     pub last_login_at: Option<chrono::NaiveDateTime>,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// Thank-you notes received, kept with each new note (see the migration that adds it).
+    pub thanks_received: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -473,4 +475,22 @@ pub fn set_active(conn: &mut DbConn, id: &StaffId, active: bool) -> QueryResult<
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// One more thank-you for this person (in the transaction that stores the note).
+pub fn count_thanks(conn: &mut DbConn, id: &StaffId) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set(staff::thanks_received.eq(staff::thanks_received + 1))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Recounts everyone's thank-yous from the notes (after bulk loads).
+pub fn recount_thanks(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE staff SET thanks_received = (SELECT count(*) FROM feedback \
+         WHERE feedback.rep_id = staff.id AND feedback.kind = 'thanks')",
+    )
+    .execute(conn)
+    .map(drop)
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::stories::{CardRow, StoryCard, card};
 use crate::db::DbConn;
 use crate::db::ids::{StaffId, StoryId, TeamId};
-use crate::db::schema::{feedback, staff, stories, story_tags, teams};
+use crate::db::schema::{staff, stories, story_tags, teams};
 
 pub const PAGE: i64 = 20;
 
@@ -168,16 +168,6 @@ pub fn version(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
         .into_iter()
         .flatten()
         .max())
-}
-
-/// A rep's public page: their profile, if they agreed to be named, and how many thank-yous
-/// they have received.
-pub fn rep_thanks_count(conn: &mut DbConn, rep: &StaffId) -> QueryResult<i64> {
-    feedback::table
-        .filter(feedback::rep_id.eq(rep))
-        .filter(feedback::kind.eq("thanks"))
-        .count()
-        .get_result(conn)
 }
 
 #[cfg(test)]

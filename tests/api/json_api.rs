@@ -220,6 +220,22 @@ async fn the_openapi_document_matches_the_endpoints(backend: Backend) {
     let reps: Value = app.get("/api/v1/reps?q=maria").await.json().await.unwrap();
     assert_eq!(keys(&reps), properties(&doc, "RepList"));
     assert_eq!(keys(&reps["items"][0]), properties(&doc, "Rep"));
+    assert!(doc["paths"]["/api/v1/stories"]["get"].is_object());
+    assert!(doc["paths"]["/api/v1/stories/{id}"]["get"].is_object());
+    diesel::update(heard::db::schema::stories::table)
+        .set((
+            heard::db::schema::stories::status.eq("published"),
+            heard::db::schema::stories::published_at.eq(heard::store::now()),
+        ))
+        .execute(&mut app.pool.get().unwrap())
+        .unwrap();
+    let stories: Value = app.get("/api/v1/stories").await.json().await.unwrap();
+    assert_eq!(keys(&stories), properties(&doc, "StoryList"));
+    assert_eq!(keys(&stories["items"][0]), properties(&doc, "Story"));
+    assert_eq!(
+        keys(&stories["items"][0]["rep"]),
+        properties(&doc, "StoryRep")
+    );
     // And what they accept: every field of the contract's request body is documented.
     let mut accepted = keys(&note());
     accepted.push("team".into());

@@ -176,7 +176,7 @@ pub async fn rep(
             .filter(|p| p.public_naming)
             .ok_or(AppError::NotFound)?;
         let person = staff::find_by_handle(c, lookup.as_str())?.ok_or(AppError::NotFound)?;
-        let count = wall::rep_thanks_count(c, &person.id)?;
+        let count = person.thanks_received;
         let q = WallQuery {
             rep: lookup.to_string(),
             after,
