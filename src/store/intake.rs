@@ -300,9 +300,6 @@ fn accept_in_tx(
             content_hash: Some(hash),
         }],
     )?;
-    if let (true, Some(rep)) = (thanks, &rep) {
-        super::staff::count_thanks(conn, &rep.id)?;
-    }
     if thanks && sub.consent_publish {
         stories::insert(
             conn,
@@ -398,6 +395,10 @@ fn accept_in_tx(
         ));
     }
     outbox::enqueue(conn, &mails)?;
+    // Last, so the rep's row is locked for as short a time as possible.
+    if let (true, Some(rep)) = (thanks, &rep) {
+        super::staff::count_thanks(conn, &rep.id)?;
+    }
     debug_assert!(
         deliveries.iter().all(|d| d.mail != Mail::Receipt) || sub.customer_email.is_some()
     );
