@@ -325,6 +325,34 @@ async fn every_staff_route_checks_permissions(backend: Backend) {
     set_passwords(&app);
     let maria_note = note_for(&app, "maria", "A note for Maria.").await;
     let james_note = note_for(&app, "james", "A note for James.").await;
+    let id_of = |handle: &str| -> String {
+        staff::table
+            .filter(staff::handle.eq(handle))
+            .select(staff::id)
+            .first::<heard::db::ids::StaffId>(&mut app.pool.get().unwrap())
+            .unwrap()
+            .to_string()
+    };
+    let (maria_id, sam_id) = (id_of("maria"), id_of("sam"));
+    let team_of = |name: &str| -> String {
+        heard::db::schema::teams::table
+            .filter(heard::db::schema::teams::name.eq(name))
+            .select(heard::db::schema::teams::id)
+            .first::<heard::db::ids::TeamId>(&mut app.pool.get().unwrap())
+            .unwrap()
+            .to_string()
+    };
+    let (care, billing) = (team_of("Care"), team_of("Billing"));
+    let story_of = |body: &str| -> String {
+        heard::db::schema::stories::table
+            .inner_join(feedback::table)
+            .filter(feedback::body.eq(body))
+            .select(heard::db::schema::stories::id)
+            .first::<heard::db::ids::StoryId>(&mut app.pool.get().unwrap())
+            .unwrap()
+            .to_string()
+    };
+    let (maria_story, james_story) = (story_of("A note for Maria."), story_of("A note for James."));
     let clients = [
         ("none", client_without_cookies()),
         ("rep", signed_in(&app, "maria@example.com").await),
@@ -374,6 +402,66 @@ async fn every_staff_route_checks_permissions(backend: Backend) {
             [LOGIN, 403, 403, 422],
         ),
         ("GET", "/staff/queue".into(), [LOGIN, 403, 200, 200]),
+        (
+            "GET",
+            format!("/staff/people/{maria_id}"),
+            [LOGIN, 403, 403, 200],
+        ),
+        (
+            "POST",
+            format!("/staff/people/{maria_id}"),
+            [LOGIN, 403, 403, 422],
+        ),
+        (
+            "POST",
+            format!("/staff/people/{maria_id}/invite"),
+            [LOGIN, 403, 403, 303],
+        ),
+        (
+            "POST",
+            format!("/staff/people/{sam_id}/active"),
+            [LOGIN, 403, 403, 303],
+        ),
+        (
+            "GET",
+            format!("/staff/teams/{care}"),
+            [LOGIN, 403, 403, 200],
+        ),
+        (
+            "POST",
+            format!("/staff/teams/{billing}"),
+            [LOGIN, 403, 403, 422],
+        ),
+        (
+            "POST",
+            format!("/staff/teams/{billing}/active"),
+            [LOGIN, 403, 403, 303],
+        ),
+        (
+            "GET",
+            format!("/staff/stories/{maria_story}"),
+            [LOGIN, 403, 200, 200],
+        ),
+        (
+            "GET",
+            format!("/staff/stories/{james_story}"),
+            [LOGIN, 403, 404, 200],
+        ),
+        (
+            "POST",
+            format!("/staff/stories/{maria_story}/publish"),
+            [LOGIN, 403, 422, 422],
+        ),
+        (
+            "POST",
+            format!("/staff/stories/{maria_story}/decline"),
+            [LOGIN, 403, 422, 422],
+        ),
+        (
+            "POST",
+            format!("/staff/stories/{maria_story}/unpublish"),
+            [LOGIN, 403, 409, 409],
+        ),
         // Last: signing out ends each client's session.
         ("POST", "/logout".into(), [LOGIN, 303, 303, 303]),
     ];
