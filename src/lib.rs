@@ -15,3 +15,10 @@ pub mod store;
 pub mod telemetry;
 pub mod templates;
 pub mod web;
+
+/// Initialises OpenSSL (used by libpq and by SMTP over TLS) before anything else can, without
+/// its exit-time cleanup: that cleanup frees state that threads still running at exit (pooled
+/// database connections) may use, which crashed processes on their way out.
+pub fn init_tls() {
+    openssl_sys::init();
+}

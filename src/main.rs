@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    heard::init_tls();
     let cli = heard::cli::Cli::parse();
     match heard::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

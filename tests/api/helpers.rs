@@ -91,6 +91,8 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn new(backend: Backend) -> Self {
+        static TLS: Once = Once::new();
+        TLS.call_once(heard::init_tls);
         let dir = tempfile::tempdir().expect("temp dir");
         match backend {
             Backend::Sqlite => {
