@@ -43,7 +43,3 @@ pub fn reference_exists(conn: &mut DbConn, reference: &str) -> QueryResult<bool>
         .get_result(conn)?;
     Ok(n > 0)
 }
-
-pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
-    feedback::table.count().get_result(conn)
-}

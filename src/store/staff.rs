@@ -77,10 +77,6 @@ pub fn any_active_admin(conn: &mut DbConn) -> QueryResult<bool> {
     Ok(n > 0)
 }
 
-pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
-    staff::table.count().get_result(conn)
-}
-
 /// What was done for one added person, for the caller to report.
 #[derive(Debug, Clone)]
 pub struct Added {

@@ -1,7 +1,7 @@
 //! Turns every error response into what the client expects: an HTML page, or
 //! `application/problem+json` (RFC 9457) under `/api/`. Causes go to the log, never the client.
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
@@ -199,6 +199,3 @@ fn html_page(req: &HttpRequest, status: u16, problem: &Problem) -> HttpResponse<
         }
     }
 }
-
-/// `EitherBody` keeps the handler's own body type when nothing is re-rendered.
-pub type Body<B> = EitherBody<B, BoxBody>;
