@@ -10,7 +10,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::store::wall::{self, WallStory};
 use crate::web::caching::Validators;
-use crate::web::public::wall::{WallQuery, load_story, resolve};
+use crate::web::public::wall::{WallQuery, load_story, page_for};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct StoriesQuery {
@@ -110,13 +110,7 @@ pub async fn list(
         after: q.after,
         limit: None,
     };
-    let (items, next) = db::run(&state.pool, move |c| {
-        Ok(match resolve(c, &wq, limit)? {
-            Some(filter) => wall::page(c, &filter)?,
-            None => (Vec::new(), None),
-        })
-    })
-    .await?;
+    let (items, next) = db::run(&state.pool, move |c| page_for(c, &wq, limit)).await?;
     let body = StoryList {
         items: items.into_iter().map(view).collect(),
         next: next.map(|n| n.encode()),

@@ -14,7 +14,7 @@ use crate::store::wall::{self, Cursor, StoryState, WallFilter, WallStory};
 use crate::store::{staff, teams};
 use crate::web::caching::Validators;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct WallQuery {
     #[serde(default)]
     pub team: String,
@@ -37,7 +37,7 @@ pub fn valid_tag(tag: &str) -> bool {
 }
 
 /// The filter a query asks for; `None` when it names a team, rep or tag that cannot match.
-pub fn resolve(c: &mut DbConn, q: &WallQuery, limit: i64) -> Result<Option<WallFilter>, AppError> {
+fn resolve(c: &mut DbConn, q: &WallQuery, limit: i64) -> Result<Option<WallFilter>, AppError> {
     let mut filter = WallFilter {
         limit,
         ..WallFilter::default()
@@ -73,6 +73,18 @@ pub fn resolve(c: &mut DbConn, q: &WallQuery, limit: i64) -> Result<Option<WallF
         );
     }
     Ok(Some(filter))
+}
+
+/// A page of the wall for a query: empty when it names a team, rep or tag that cannot match.
+pub fn page_for(
+    c: &mut DbConn,
+    q: &WallQuery,
+    limit: i64,
+) -> Result<(Vec<WallStory>, Option<Cursor>), AppError> {
+    Ok(match resolve(c, q, limit)? {
+        Some(filter) => wall::page(c, &filter)?,
+        None => (Vec::new(), None),
+    })
 }
 
 /// Validators for this request, or the 304 that ends it.
@@ -118,13 +130,7 @@ pub async fn wall(
     };
     let q = query.into_inner();
     let (stories, next, team_list, team_name) = {
-        let q = WallQuery {
-            team: q.team.clone(),
-            tag: q.tag.clone(),
-            rep: q.rep.clone(),
-            after: q.after.clone(),
-            limit: None,
-        };
+        let q = q.clone();
         db::run(&state.pool, move |c| {
             let teams_all = teams::list_active(c)?;
             let team_name = teams_all
@@ -135,10 +141,7 @@ pub async fn wall(
                 .iter()
                 .map(|t| json!({"slug": t.slug, "name": t.name}))
                 .collect();
-            let (stories, next) = match resolve(c, &q, wall::PAGE)? {
-                Some(filter) => wall::page(c, &filter)?,
-                None => (Vec::new(), None),
-            };
+            let (stories, next) = page_for(c, &q, wall::PAGE)?;
             Ok((stories, next, list, team_name))
         })
         .await?
@@ -182,10 +185,7 @@ pub async fn rep(
             after,
             ..WallQuery::default()
         };
-        let (stories, next) = match resolve(c, &q, wall::PAGE)? {
-            Some(filter) => wall::page(c, &filter)?,
-            None => (Vec::new(), None),
-        };
+        let (stories, next) = page_for(c, &q, wall::PAGE)?;
         Ok((profile, count, stories, next))
     })
     .await?;
@@ -272,23 +272,11 @@ pub async fn embed(
         Ok(v) => v,
         Err(not_modified) => return Ok(not_modified),
     };
-    let q = query.into_inner();
-    let stories = db::run(&state.pool, move |c| {
-        Ok(
-            match resolve(
-                c,
-                &WallQuery {
-                    after: String::new(),
-                    ..q
-                },
-                10,
-            )? {
-                Some(filter) => wall::page(c, &filter)?.0,
-                None => Vec::new(),
-            },
-        )
-    })
-    .await?;
+    let first_page = WallQuery {
+        after: String::new(),
+        ..query.into_inner()
+    };
+    let (stories, _) = db::run(&state.pool, move |c| page_for(c, &first_page, 10)).await?;
     let mut ctx = tera::Context::new();
     ctx.insert("stories", &stories);
     ctx.insert("base_url", &state.settings.base_url);
