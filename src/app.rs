@@ -25,6 +25,8 @@ pub struct AppState {
     pub login_failures: crate::web::abuse::FailureLimiter,
     /// Wakes the mail worker as soon as new emails are queued.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
+    /// What the mail worker has done since start-up (for `/metrics`).
+    pub mail_stats: Arc<crate::mail::stats::MailStats>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
                 std::time::Duration::from_secs(15 * 60),
             ),
             mail_wakeup: Arc::default(),
+            mail_stats: Arc::default(),
         }
     }
 }

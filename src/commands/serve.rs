@@ -36,12 +36,11 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
     }
     let settings = Arc::new(settings);
     let state = AppState::new(pool.clone(), settings.clone(), secret_key);
-    let wake = state.mail_wakeup.clone();
     actix_web::rt::System::new().block_on(async move {
         // The SMTP pool is built inside the runtime it will run on.
         let mailer = Mailer::from_settings(&settings)?;
         tracing::info!(mail = %mailer.describe(), "mail delivery");
-        let worker = MailWorker::new(pool, &settings, mailer, wake)?;
+        let worker = MailWorker::for_app(&state, mailer)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = actix_web::rt::spawn(worker.run(stopped));
         let server = crate::app::start(state, listener, ServerOptions::default())?;

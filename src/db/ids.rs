@@ -70,7 +70,7 @@ macro_rules! id_newtype {
 }
 
 id_newtype!(
-    TeamId, StaffId, FeedbackId, StoryId, CaseId, OutboxId, TokenId, AuditId,
+    TeamId, StaffId, FeedbackId, StoryId, CaseId, OutboxId, TokenId, AuditId, EventId,
 );
 
 #[cfg(test)]

@@ -281,6 +281,12 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    // Already inside a write transaction (a store function called from another): join it.
+    let depth = <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()?;
+    if depth.is_some() {
+        return f(conn);
+    }
     // SQLite has one writer at a time. Queueing writers here, in order, keeps tail latency
     // low; left to SQLite, waiting writers poll with growing sleeps (`busy_timeout`), which
     // is still what orders writers from other processes (CLI commands).

@@ -156,6 +156,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    note_events (id) {
+        id -> Text,
+        feedback_id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        body -> Nullable<Text>,
+        public -> Bool,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -166,6 +178,7 @@ diesel::table! {
 diesel::joinable!(stories -> feedback (feedback_id));
 diesel::joinable!(story_tags -> stories (story_id));
 diesel::joinable!(cases -> feedback (feedback_id));
+diesel::joinable!(note_events -> feedback (feedback_id));
 diesel::joinable!(feedback -> teams (team_id));
 diesel::joinable!(tokens -> staff (staff_id));
 diesel::joinable!(staff -> teams (team_id));
@@ -181,5 +194,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     tokens,
     audit_log,
+    note_events,
     settings,
 );

@@ -1,5 +1,6 @@
 //! Pure types and rules, no I/O: values that validate on parse, and the rules of the domain.
 
+pub mod case;
 mod email;
 mod feedback;
 mod handle;

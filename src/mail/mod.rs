@@ -2,6 +2,8 @@
 //! configured, or memory (tests). The outbox worker that drives it lives beside it.
 
 pub mod render;
+pub mod schedule;
+pub mod stats;
 pub mod worker;
 
 use std::path::{Path, PathBuf};

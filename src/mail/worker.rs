@@ -11,6 +11,8 @@ use lettre::message::{Mailbox, MultiPart};
 use rand::Rng;
 use tokio::sync::{Notify, watch};
 
+use super::schedule::Schedule;
+use super::stats::MailStats;
 use super::{MailError, Mailer};
 use crate::config::Settings;
 use crate::db::{self, Pool};
@@ -79,6 +81,8 @@ pub struct MailWorker {
     domain: String,
     pub config: WorkerConfig,
     wake: Arc<Notify>,
+    pub stats: Arc<MailStats>,
+    schedule: Option<Arc<Schedule>>,
 }
 
 enum Outcome {
@@ -111,7 +115,44 @@ impl MailWorker {
             domain: host.to_owned(),
             config: WorkerConfig::default(),
             wake,
+            stats: Arc::default(),
+            schedule: None,
         })
+    }
+
+    /// The worker `heard serve` runs: it shares the app's wake-up and counters, and runs the
+    /// schedule (escalations, digests, retention).
+    pub fn for_app(state: &crate::app::AppState, mailer: Mailer) -> Result<Self, MailError> {
+        let mut worker = Self::new(
+            state.pool.clone(),
+            &state.settings,
+            mailer,
+            state.mail_wakeup.clone(),
+        )?;
+        worker.stats = state.mail_stats.clone();
+        worker.schedule = Some(Arc::new(Schedule::new(
+            state.pool.clone(),
+            state.secret_key.clone(),
+            &state.settings.base_url,
+        )));
+        Ok(worker)
+    }
+
+    /// Runs the schedule as at `now` (escalations, digests, retention), then nothing else.
+    pub async fn run_schedule_at(
+        &self,
+        now: NaiveDateTime,
+    ) -> Result<super::schedule::ScheduleReport, AppError> {
+        let Some(schedule) = &self.schedule else {
+            return Ok(Default::default());
+        };
+        let report = schedule.run_at(now).await?;
+        MailStats::add(&self.stats.escalated, report.escalated);
+        MailStats::add(
+            &self.stats.digests,
+            report.moderation_digests + report.weekly_digests,
+        );
+        Ok(report)
     }
 
     pub fn with_config(mut self, config: WorkerConfig) -> Self {
@@ -190,6 +231,7 @@ impl MailWorker {
                 let (retry_at, error) = match outcome {
                     Outcome::Sent => {
                         report.sent += 1;
+                        MailStats::add(&self.stats.sent, 1);
                         let id = row.id.clone();
                         db::run(&self.pool, move |c| {
                             Ok(outbox::mark_sent(c, &id, &token, now)?)
@@ -207,9 +249,11 @@ impl MailWorker {
                 };
                 if retry_at.is_some() {
                     report.retried += 1;
+                    MailStats::add(&self.stats.retried, 1);
                     tracing::warn!(outbox_id = %row.id, attempts = row.attempts, %error, "email not sent; will retry");
                 } else {
                     report.dead += 1;
+                    MailStats::add(&self.stats.dead, 1);
                     tracing::error!(outbox_id = %row.id, attempts = row.attempts, %error, "email dead");
                 }
                 let id = row.id.clone();
@@ -226,6 +270,9 @@ impl MailWorker {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!(mailer = %self.mailer.describe(), "mail worker started");
         loop {
+            if let Err(e) = self.run_schedule_at(crate::store::now()).await {
+                tracing::error!(error = %format!("{e:#}"), "mail worker: schedule failed");
+            }
             if let Err(e) = self.drain().await {
                 tracing::error!(error = %format!("{e:#}"), "mail worker: drain failed");
             }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::ids::{FeedbackId, StaffId, TeamId};
-use crate::db::schema::{feedback, feedback_reads, staff, teams};
+use crate::db::schema::{cases, feedback, feedback_reads, staff, teams};
 use crate::domain::{Display, PersonName, Role};
 
 use super::staff::Staff;
@@ -69,6 +69,8 @@ pub struct InboxItem {
     pub excerpt: String,
     pub received: String,
     pub unread: bool,
+    /// A complaint whose case is still open past its due time.
+    pub overdue: bool,
 }
 
 type ItemRow = (
@@ -81,6 +83,8 @@ type ItemRow = (
     Option<String>,
     Option<String>,
     NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<String>,
     Option<NaiveDateTime>,
 );
 
@@ -114,6 +118,7 @@ pub fn list(
                 .eq(feedback::id)
                 .and(feedback_reads::staff_id.eq(me.clone()))),
         )
+        .left_join(cases::table.on(cases::feedback_id.eq(feedback::id)))
         .select((
             feedback::id,
             feedback::reference,
@@ -125,6 +130,8 @@ pub fn list(
             feedback::body,
             feedback::created_at,
             feedback_reads::read_at.nullable(),
+            cases::status.nullable(),
+            cases::due_at.nullable(),
         ))
         .order(feedback::id.desc())
         .limit(PAGE)
@@ -148,20 +155,24 @@ pub fn list(
         query = query.filter(feedback::id.lt(before.clone()));
     }
     let rows: Vec<ItemRow> = query.load(conn)?;
+    let now = super::now();
     Ok(rows
         .into_iter()
         .map(
-            |(id, reference, kind, status, rep, team, customer, body, created, read)| InboxItem {
-                id: id.to_string(),
-                reference,
-                kind,
-                status,
-                rep,
-                team,
-                customer: customer.unwrap_or_else(|| "A customer".into()),
-                excerpt: excerpt(body.as_deref()),
-                received: created.format("%-d %b %Y").to_string(),
-                unread: read.is_none(),
+            |(id, reference, kind, status, rep, team, customer, body, created, read, case, due)| {
+                InboxItem {
+                    id: id.to_string(),
+                    reference,
+                    kind,
+                    status,
+                    rep,
+                    team,
+                    customer: customer.unwrap_or_else(|| "A customer".into()),
+                    excerpt: excerpt(body.as_deref()),
+                    received: created.format("%-d %b %Y").to_string(),
+                    unread: read.is_none(),
+                    overdue: case.as_deref() == Some("open") && due.is_some_and(|d| d <= now),
+                }
             },
         )
         .collect())
@@ -185,6 +196,8 @@ pub struct NoteView {
     pub interaction_date: Option<String>,
     pub received: String,
     pub unread: bool,
+    /// Whether a reply can reach the customer (they left an email address).
+    pub can_reply: bool,
 }
 
 type NoteRow = (
@@ -289,6 +302,7 @@ pub fn note(
         .get_result(conn)?;
     let person = name.as_deref().and_then(|n| PersonName::parse(n).ok());
     let display = Display::parse(&display).unwrap_or(Display::Anonymous);
+    let can_reply = email.is_some() && status != "erased";
     let email_visible = allow_reply || (role != Role::Rep && kind == "complaint");
     Ok(Some(NoteView {
         id: id.to_string(),
@@ -307,6 +321,7 @@ pub fn note(
         interaction_date: date.map(|d| d.format("%-d %B %Y").to_string()),
         received: created.format("%-d %B %Y, %H:%M UTC").to_string(),
         unread: read == 0,
+        can_reply,
     }))
 }
 

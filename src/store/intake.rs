@@ -7,15 +7,16 @@ use diesel::prelude::*;
 
 use super::feedback::{self, NewFeedback};
 use super::outbox::{self, NewMail};
+use super::responsible::{TeamRow, active_staff, admins, contact, manager_of, team};
 use super::staff::Staff;
 use super::stories::{self, NewStory};
 use super::{cases, settings};
 use crate::config::Secret;
-use crate::db::ids::{FeedbackId, StaffId, StoryId, TeamId};
-use crate::db::schema::{feedback as fb, staff, teams};
+use crate::db::ids::{FeedbackId, StoryId};
+use crate::db::schema::{feedback as fb, teams};
 use crate::db::{DbConn, write_tx};
 use crate::domain::routing::{self, Contact, Mail, RepFacts, RoutingFacts};
-use crate::domain::{Display, FeedbackKind, Reference, Role, Submission};
+use crate::domain::{Display, FeedbackKind, Reference, Submission};
 use crate::error::{AppError, FieldError};
 use crate::mail::render;
 
@@ -54,74 +55,6 @@ fn content_hash(s: &Submission) -> String {
         s.body.as_str(),
     ];
     super::hash_token(&parts.join("\u{0}"))
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = teams)]
-struct TeamRow {
-    id: TeamId,
-    name: String,
-    manager_id: Option<StaffId>,
-    parent_id: Option<TeamId>,
-}
-
-fn team(conn: &mut DbConn, id: &TeamId) -> QueryResult<Option<TeamRow>> {
-    teams::table
-        .find(id)
-        .select(TeamRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-fn active_staff(conn: &mut DbConn, id: &StaffId) -> QueryResult<Option<Staff>> {
-    staff::table
-        .find(id)
-        .filter(staff::active.eq(true))
-        .select(Staff::as_select())
-        .first(conn)
-        .optional()
-}
-
-fn contact(s: &Staff) -> Contact {
-    Contact::new(&s.name, &s.email)
-}
-
-/// A person's manager: their own if set, else their team's, else up the parent teams
-/// (never themselves, never someone inactive).
-pub fn manager_of(conn: &mut DbConn, person: &Staff) -> QueryResult<Option<Staff>> {
-    if let Some(id) = &person.manager_id
-        && let Some(manager) = active_staff(conn, id)?.filter(|m| m.id != person.id)
-    {
-        return Ok(Some(manager));
-    }
-    let mut next = person.team_id.clone();
-    for _ in 0..16 {
-        let Some(current) = next
-            .as_ref()
-            .map(|id| team(conn, id))
-            .transpose()?
-            .flatten()
-        else {
-            break;
-        };
-        if let Some(id) = current.manager_id.as_ref().filter(|m| **m != person.id)
-            && let Some(manager) = active_staff(conn, id)?
-        {
-            return Ok(Some(manager));
-        }
-        next = current.parent_id;
-    }
-    Ok(None)
-}
-
-fn admins(conn: &mut DbConn) -> QueryResult<Vec<Contact>> {
-    let rows: Vec<Staff> = staff::table
-        .filter(staff::role.eq(Role::Admin.as_str()))
-        .filter(staff::active.eq(true))
-        .order(staff::created_at.asc())
-        .select(Staff::as_select())
-        .load(conn)?;
-    Ok(rows.iter().map(contact).collect())
 }
 
 fn existing(conn: &mut DbConn, secret: &Secret, id: FeedbackId) -> QueryResult<Accepted> {

@@ -242,3 +242,67 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
         .order(outbox::status.asc())
         .load(conn)
 }
+
+/// One email as the admin outbox page lists it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Listed {
+    pub id: OutboxId,
+    pub template: String,
+    pub recipient: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A page of emails, newest first, optionally in one status; `before` continues a listing.
+pub fn list(
+    conn: &mut DbConn,
+    status: Option<&str>,
+    before: Option<&OutboxId>,
+    limit: i64,
+) -> QueryResult<Vec<Listed>> {
+    let mut query = outbox::table
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select(Listed::as_select())
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(outbox::status.eq(status.to_owned()));
+    }
+    if let Some(before) = before {
+        query = query.filter(outbox::id.lt(before.clone()));
+    }
+    query.load(conn)
+}
+
+/// Puts a dead email back in the queue with a fresh set of attempts; false if it was not dead.
+pub fn retry_dead(conn: &mut DbConn, id: &OutboxId, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq("dead"))
+            // An erased note's emails were cancelled for good.
+            .filter(outbox::dedupe_key.not_like("erased:%")),
+    )
+    .set((
+        outbox::status.eq("pending"),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The oldest email still waiting to go out, if any: how far behind delivery is.
+pub fn oldest_pending(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
+    outbox::table
+        .filter(outbox::status.eq("pending"))
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn)
+}

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::ids::{FeedbackId, StaffId};
-use crate::db::schema::{cases, feedback, outbox, staff, stories, teams};
+use crate::db::schema::{cases, feedback, note_events, outbox, staff, stories, teams};
 use crate::db::{DbConn, write_tx};
 use crate::domain::{Display, PersonName};
 use crate::error::AppError;
@@ -25,6 +25,8 @@ pub struct ReceiptView {
     pub erased: bool,
     pub rep_public: Option<String>,
     pub created: String,
+    /// What staff did that the customer may see: acknowledgement, resolution, replies.
+    pub history: Vec<super::events::Event>,
 }
 
 type Row = (
@@ -103,7 +105,9 @@ pub fn view(conn: &mut DbConn, token_hash: &str) -> Result<ReceiptView, AppError
     };
     let person = name.as_deref().and_then(|n| PersonName::parse(n).ok());
     let display = Display::parse(&display).unwrap_or(Display::Anonymous);
+    let history = super::events::for_note(conn, &id, true)?;
     Ok(ReceiptView {
+        history,
         status_label: label(&kind, &status, case.as_deref()).into(),
         erased: status == "erased",
         public_name: display.public_name(person.as_ref()),
@@ -202,6 +206,13 @@ pub fn erase_note(conn: &mut DbConn, id: &FeedbackId) -> QueryResult<()> {
             stories::status.eq("withdrawn"),
             stories::updated_at.eq(now),
         ))
+        .execute(conn)?;
+    // What staff wrote back may quote the customer: it goes too (the events stay, for times).
+    diesel::update(note_events::table.filter(note_events::feedback_id.eq(id)))
+        .set(note_events::body.eq(None::<String>))
+        .execute(conn)?;
+    diesel::update(cases::table.filter(cases::feedback_id.eq(id)))
+        .set(cases::resolution_note.eq(None::<String>))
         .execute(conn)?;
     // Emails not yet sent are cancelled; every copy loses the words.
     diesel::update(

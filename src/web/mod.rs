@@ -6,6 +6,7 @@ pub mod assets;
 pub mod caching;
 pub mod errors;
 pub mod forms;
+pub mod metrics;
 pub mod middleware;
 pub mod public;
 pub mod routes;

@@ -7,6 +7,7 @@ use super::{api, assets, errors, public, staff};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::home::show))
         .route("/healthz", web::get().to(public::health::check))
+        .route("/metrics", web::get().to(super::metrics::show))
         .route("/setup", web::get().to(public::setup::show))
         .route("/setup", web::post().to(public::setup::create))
         .route("/feedback/new", web::get().to(public::feedback::new))
@@ -55,6 +56,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff", web::get().to(staff::inbox::list))
         .route("/staff/notes/{id}", web::get().to(staff::inbox::show))
         .route("/staff/notes/{id}/read", web::post().to(staff::inbox::mark))
+        .route("/staff/notes/{id}/case", web::post().to(staff::cases::act))
+        .route("/staff/cases", web::get().to(staff::cases::list))
+        .route("/staff/outbox", web::get().to(staff::outbox::list))
+        .route("/staff/settings", web::get().to(staff::settings::show))
+        .route("/staff/settings", web::post().to(staff::settings::update))
+        .route(
+            "/staff/outbox/{id}/retry",
+            web::post().to(staff::outbox::retry),
+        )
         .route("/staff/me", web::get().to(staff::me::show))
         .route("/staff/audit", web::get().to(staff::audit::list))
         .route("/staff/queue", web::get().to(staff::moderation::queue))

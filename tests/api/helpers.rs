@@ -214,13 +214,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs
     let pool = heard::db::open(&settings.database).expect("open test database");
     let state = AppState::new(pool.clone(), settings.clone(), Secret::new(TEST_SECRET));
     let mailer = heard::mail::Mailer::from_settings(&settings).expect("mailer");
-    let worker = heard::mail::worker::MailWorker::new(
-        pool.clone(),
-        &settings,
-        mailer,
-        state.mail_wakeup.clone(),
-    )
-    .expect("worker");
+    let worker = heard::mail::worker::MailWorker::for_app(&state, mailer).expect("worker");
     let server = heard::app::start(state, listener, ServerOptions { workers: 1 }).expect("start");
     tokio::spawn(server);
     let client = reqwest::Client::builder()

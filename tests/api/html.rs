@@ -92,6 +92,22 @@ async fn public_pages_are_valid_html(backend: Backend) {
         .expect("a note in the inbox")
         + 6;
     let note_path = inbox[start..start + inbox[start..].find('"').unwrap()].to_owned();
+    let (complaint, _) = crate::cases::send(
+        &app,
+        "complaint",
+        "maria",
+        Some("lee@example.com"),
+        "The line kept dropping.",
+    )
+    .await;
+    let res = crate::cases::step(
+        &app,
+        &admin,
+        &complaint,
+        &[("step", "comment"), ("message", "Checked the logs.")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
     let care: heard::db::ids::TeamId = {
         use diesel::prelude::*;
         heard::db::schema::teams::table
@@ -121,6 +137,10 @@ async fn public_pages_are_valid_html(backend: Backend) {
         ("teams", "/staff/teams".into()),
         ("team", format!("/staff/teams/{care}")),
         ("queue", "/staff/queue".into()),
+        ("cases", "/staff/cases".into()),
+        ("outbox", "/staff/outbox".into()),
+        ("settings", "/staff/settings".into()),
+        ("complaint", format!("/staff/notes/{complaint}")),
         (
             "story_review",
             story_path.replace("/stories/", "/staff/stories/"),

@@ -5,6 +5,7 @@ mod helpers;
 mod smtp;
 
 mod admin;
+mod cases;
 mod cli;
 mod delivery;
 mod health;
@@ -14,6 +15,8 @@ mod json_api;
 mod mail;
 mod migrations;
 mod moderation;
+mod operations;
+mod schedule;
 mod setup;
 mod staff;
 mod wall;

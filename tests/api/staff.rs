@@ -353,6 +353,10 @@ async fn every_staff_route_checks_permissions(backend: Backend) {
             .to_string()
     };
     let (maria_story, james_story) = (story_of("A note for Maria."), story_of("A note for James."));
+    let any_mail: heard::db::ids::OutboxId = heard::db::schema::outbox::table
+        .select(heard::db::schema::outbox::id)
+        .first(&mut app.pool.get().unwrap())
+        .unwrap();
     let clients = [
         ("none", client_without_cookies()),
         ("rep", signed_in(&app, "maria@example.com").await),
@@ -462,6 +466,20 @@ async fn every_staff_route_checks_permissions(backend: Backend) {
             format!("/staff/stories/{maria_story}/unpublish"),
             [LOGIN, 403, 409, 409],
         ),
+        ("GET", "/staff/cases".into(), [LOGIN, 200, 200, 200]),
+        (
+            "POST",
+            format!("/staff/notes/{maria_note}/case"),
+            [LOGIN, 400, 400, 400],
+        ),
+        ("GET", "/staff/outbox".into(), [LOGIN, 403, 403, 200]),
+        (
+            "POST",
+            format!("/staff/outbox/{any_mail}/retry"),
+            [LOGIN, 403, 403, 409],
+        ),
+        ("GET", "/staff/settings".into(), [LOGIN, 403, 403, 200]),
+        ("POST", "/staff/settings".into(), [LOGIN, 403, 403, 422]),
         // Last: signing out ends each client's session.
         ("POST", "/logout".into(), [LOGIN, 303, 303, 303]),
     ];

@@ -1,6 +1,7 @@
 //! The inbox: every note in the viewer's scope, newest first, with filters and unread marks;
 //! and one note's page. A note outside the viewer's scope does not exist for them (404).
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -9,10 +10,13 @@ use super::{audited, page};
 use crate::app::AppState;
 use crate::db;
 use crate::db::ids::FeedbackId;
-use crate::error::AppError;
+use crate::domain::Role;
+use crate::error::{AppError, FieldError};
 use crate::store::inbox::{self, Filter};
-use crate::store::teams;
+use crate::store::{cases, events, teams};
+use crate::web::forms;
 use crate::web::session::Viewer;
+use crate::web::staff::cases::CaseForm;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct InboxQuery {
@@ -80,17 +84,54 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = FeedbackId::parse(&id).ok_or(AppError::NotFound)?;
+    render_note(
+        &state,
+        &viewer,
+        id,
+        &CaseForm::default(),
+        &[],
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A note's page: the note, its case and history (staff see internal comments), and the
+/// forms for what this viewer may do; `errors` and `form` when a form came back invalid.
+pub async fn render_note(
+    state: &AppState,
+    viewer: &Viewer,
+    id: FeedbackId,
+    form: &CaseForm,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let (person, role) = (viewer.staff.clone(), viewer.role);
-    let note = db::run(&state.pool, move |c| {
+    let (note, case, history, assignees) = db::run(&state.pool, move |c| {
         let scope = inbox::scope(c, &person, role)?;
-        Ok(inbox::note(c, &scope, role, &person.id, &id)?)
+        let Some(note) = inbox::note(c, &scope, role, &person.id, &id)? else {
+            return Err(AppError::NotFound);
+        };
+        let case = cases::view(c, &id)?;
+        let history = events::for_note(c, &id, false)?;
+        let assignees = if case.is_some() && role != Role::Rep {
+            cases::assignees(c, &scope)?
+        } else {
+            Vec::new()
+        };
+        Ok((note, case, history, assignees))
     })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    .await?;
     let mut ctx = tera::Context::new();
     ctx.insert("note", &note);
-    let team = team_name(&state, &viewer).await?;
-    page("staff/note.html", ctx, &viewer, team, "inbox")
+    ctx.insert("case", &case);
+    ctx.insert("history", &history);
+    ctx.insert("assignees", &assignees);
+    ctx.insert("form", form);
+    forms::insert_errors(&mut ctx, errors);
+    let team = team_name(state, viewer).await?;
+    let mut res = page("staff/note.html", ctx, viewer, team, "inbox")?;
+    *res.status_mut() = status;
+    Ok(res)
 }
 
 #[derive(Debug, Default, Deserialize)]

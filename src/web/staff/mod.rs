@@ -2,12 +2,15 @@
 //! valid session, and checks its role or scope on the server.
 
 pub mod audit;
+pub mod cases;
 pub mod inbox;
 pub mod login;
 pub mod me;
 pub mod moderation;
+pub mod outbox;
 pub mod password;
 pub mod people;
+pub mod settings;
 pub mod teams;
 
 use actix_web::{HttpRequest, HttpResponse};

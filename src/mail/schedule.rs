@@ -1,0 +1,94 @@
+//! What the mail worker does on a clock rather than on demand: escalate overdue complaints
+//! (every tick), the daily moderation digest and the weekly recognition digest (from the
+//! digest hour, UTC; the weekly one on Mondays), and the complaint retention policy.
+//! Each step is idempotent, so several instances on one database send each email once.
+
+use std::sync::Mutex;
+
+use chrono::{Datelike, IsoWeek, NaiveDate, NaiveDateTime, Timelike, Weekday};
+
+use crate::config::Secret;
+use crate::db::{self, Pool};
+use crate::error::AppError;
+use crate::store::note_facts::Links;
+use crate::store::{digests, escalations, retention};
+
+/// The hour (UTC) from which the day's digests go out.
+pub const DIGEST_HOUR: u32 = 8;
+
+/// What one run of the schedule did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleReport {
+    pub escalated: usize,
+    pub moderation_digests: usize,
+    pub weekly_digests: usize,
+    pub expired: usize,
+}
+
+pub struct Schedule {
+    pool: Pool,
+    secret: Secret,
+    base_url: String,
+    /// The last day (and ISO week) this instance ran the digests: saves repeating the work
+    /// every tick. The outbox's dedupe keys are what guarantee "once".
+    daily_done: Mutex<Option<NaiveDate>>,
+    weekly_done: Mutex<Option<IsoWeek>>,
+}
+
+impl Schedule {
+    pub fn new(pool: Pool, secret: Secret, base_url: &str) -> Self {
+        Self {
+            pool,
+            secret,
+            base_url: base_url.to_owned(),
+            daily_done: Mutex::new(None),
+            weekly_done: Mutex::new(None),
+        }
+    }
+
+    /// Runs whatever is due at `now` (tests pass the time they need).
+    pub async fn run_at(&self, now: NaiveDateTime) -> Result<ScheduleReport, AppError> {
+        let mut report = ScheduleReport::default();
+        let (secret, base) = (self.secret.clone(), self.base_url.clone());
+        report.escalated = db::run(&self.pool, move |c| {
+            escalations::escalate_overdue(
+                c,
+                now,
+                Links {
+                    secret: &secret,
+                    base_url: &base,
+                },
+            )
+        })
+        .await?;
+        if now.hour() < DIGEST_HOUR {
+            return Ok(report);
+        }
+        let today = now.date();
+        if not_yet(&self.daily_done, today) {
+            let base = self.base_url.clone();
+            report.moderation_digests =
+                db::run(&self.pool, move |c| digests::moderation(c, today, &base)).await?;
+            report.expired = db::run(&self.pool, move |c| Ok(retention::apply(c, now)?)).await?;
+            remember(&self.daily_done, today);
+        }
+        let week = today.iso_week();
+        if today.weekday() == Weekday::Mon && not_yet(&self.weekly_done, week) {
+            let base = self.base_url.clone();
+            report.weekly_digests =
+                db::run(&self.pool, move |c| digests::weekly(c, now, &base)).await?;
+            remember(&self.weekly_done, week);
+        }
+        Ok(report)
+    }
+}
+
+/// Whether this instance has not yet done the work for `value` (a day or a week).
+fn not_yet<T: PartialEq + Copy>(slot: &Mutex<Option<T>>, value: T) -> bool {
+    *slot.lock().unwrap_or_else(|e| e.into_inner()) != Some(value)
+}
+
+/// Records that the work for `value` is done (only after it succeeded, so a failure retries).
+fn remember<T: Copy>(slot: &Mutex<Option<T>>, value: T) {
+    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+}

@@ -1,0 +1,150 @@
+//! Complaint cases: the open cases by age, and the steps on a note's page — acknowledge,
+//! assign, comment, resolve — plus a rep's reply to a customer who said thank you.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::inbox::render_note;
+use super::{audited, page};
+use crate::app::AppState;
+use crate::db;
+use crate::db::ids::{FeedbackId, StaffId};
+use crate::domain::case::parse_message;
+use crate::error::{AppError, FieldError};
+use crate::store::cases::{self, Acting, Step};
+use crate::store::inbox;
+use crate::store::note_facts::Links;
+use crate::web::session::Viewer;
+
+/// Cases not yet resolved, oldest first: the overdue ones stand out.
+pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    let (person, role) = (viewer.staff.clone(), viewer.role);
+    let open = db::run(&state.pool, move |c| {
+        let scope = inbox::scope(c, &person, role)?;
+        Ok(cases::open_by_age(c, &scope, 500)?)
+    })
+    .await?;
+    let overdue = open.iter().filter(|c| c.overdue).count();
+    let mut ctx = tera::Context::new();
+    ctx.insert("cases", &open);
+    ctx.insert("overdue", &overdue);
+    page("staff/cases.html", ctx, &viewer, None, "cases")
+}
+
+/// Every case form posts here; `step` says which, the other fields as that step needs.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct CaseForm {
+    #[serde(default, skip_serializing)]
+    pub csrf: String,
+    #[serde(default)]
+    pub step: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub assignee: String,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(vec![FieldError::new(field, message)])
+}
+
+fn parse_step(form: &CaseForm) -> Result<(Step, &'static str), AppError> {
+    let message =
+        |required| parse_message(&form.message, required).map_err(|e| invalid("message", e.0));
+    Ok(match form.step.as_str() {
+        "acknowledge" => (
+            Step::Acknowledge {
+                message: message(false)?,
+            },
+            "case.acknowledge",
+        ),
+        "assign" => {
+            let to = StaffId::parse(&form.assignee)
+                .ok_or_else(|| invalid("assignee", "Choose someone to assign it to."))?;
+            (Step::Assign { to }, "case.assign")
+        }
+        "comment" => (
+            Step::Comment {
+                text: message(true)?.unwrap_or_default(),
+            },
+            "case.comment",
+        ),
+        "resolve" => (
+            Step::Resolve {
+                message: message(true)?.unwrap_or_default(),
+            },
+            "case.resolve",
+        ),
+        "reply" => (
+            Step::Reply {
+                message: message(true)?.unwrap_or_default(),
+            },
+            "note.reply",
+        ),
+        _ => return Err(AppError::BadRequest("Unknown step.".into())),
+    })
+}
+
+pub async fn act(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+    form: web::Form<CaseForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.check_csrf(&state, &form.csrf)?;
+    let id = FeedbackId::parse(&id).ok_or(AppError::NotFound)?;
+    let form = form.into_inner();
+    let result = match parse_step(&form) {
+        Ok((step, action)) => {
+            let (person, role, target) = (viewer.staff.clone(), viewer.role, id.clone());
+            let (secret, base) = (state.secret_key.clone(), state.settings.base_url.clone());
+            audited(&req, &state, &viewer, action, id.to_string(), move |c| {
+                let scope = inbox::scope(c, &person, role)?;
+                let who = Acting {
+                    person: &person,
+                    role,
+                    scope: &scope,
+                };
+                let links = Links {
+                    secret: &secret,
+                    base_url: &base,
+                };
+                cases::apply(c, &who, &target, &step, links)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => {
+            state.mail_wakeup.notify_one();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((LOCATION, format!("/staff/notes/{id}#history")))
+                .finish())
+        }
+        Err(AppError::Invalid(mut errors)) => {
+            // Several forms on the page have a message box: point at the one that was sent.
+            let prefix = if form.step == "acknowledge" {
+                "ack"
+            } else {
+                form.step.as_str()
+            };
+            for e in errors.iter_mut().filter(|e| e.field == "message") {
+                e.field = format!("{prefix}-message");
+            }
+            render_note(
+                &state,
+                &viewer,
+                id,
+                &form,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,166 @@
+//! Organisation settings, for admins: how long managers have to acknowledge a complaint,
+//! who handles complaints, whether stats may rank reps, and how long complaint text is kept.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{audited, page};
+use crate::app::AppState;
+use crate::db;
+use crate::domain::Role;
+use crate::error::{AppError, FieldError};
+use crate::store::settings;
+use crate::web::forms;
+use crate::web::session::Viewer;
+
+async fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    values: Option<HashMap<String, String>>,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let values = match values {
+        Some(v) => v,
+        None => {
+            db::run(&state.pool, |c| {
+                let mut out = HashMap::new();
+                for setting in settings::ALL {
+                    out.insert(
+                        setting.0.to_owned(),
+                        settings::number(c, setting)?.to_string(),
+                    );
+                }
+                Ok(out)
+            })
+            .await?
+        }
+    };
+    let mut ctx = tera::Context::new();
+    ctx.insert("values", &values);
+    forms::insert_errors(&mut ctx, errors);
+    let mut res = page("staff/settings.html", ctx, viewer, None, "settings")?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn show(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    viewer.require(&[Role::Admin])?;
+    render(&state, &viewer, None, &[], StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    complaint_due_hours: String,
+    #[serde(default)]
+    complaint_to_rep_at_once: String,
+    #[serde(default)]
+    reps_handle_cases: String,
+    #[serde(default)]
+    leaderboard: String,
+    #[serde(default)]
+    complaint_retention_days: String,
+}
+
+fn whole(
+    field: &str,
+    text: &str,
+    range: std::ops::RangeInclusive<i64>,
+    errors: &mut Vec<FieldError>,
+) -> i64 {
+    match text.trim().parse::<i64>() {
+        Ok(n) if range.contains(&n) => n,
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "Enter a whole number from {} to {}.",
+                    range.start(),
+                    range.end()
+                ),
+            ));
+            0
+        }
+    }
+}
+
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.check_csrf(&state, &form.csrf)?;
+    viewer.require(&[Role::Admin])?;
+    let mut errors = Vec::new();
+    let due = whole(
+        "complaint_due_hours",
+        &form.complaint_due_hours,
+        1..=720,
+        &mut errors,
+    );
+    let keep = whole(
+        "complaint_retention_days",
+        &form.complaint_retention_days,
+        0..=3650,
+        &mut errors,
+    );
+    let flag = |v: &str| i64::from(v == "on");
+    let values = [
+        (settings::COMPLAINT_DUE_HOURS.0, due),
+        (
+            settings::COMPLAINT_TO_REP_AT_ONCE.0,
+            flag(&form.complaint_to_rep_at_once),
+        ),
+        (settings::REPS_HANDLE_CASES.0, flag(&form.reps_handle_cases)),
+        (settings::LEADERBOARD.0, flag(&form.leaderboard)),
+        (settings::COMPLAINT_RETENTION_DAYS.0, keep),
+    ];
+    if !errors.is_empty() {
+        let mut shown: HashMap<String, String> = values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        shown.insert(
+            "complaint_due_hours".into(),
+            form.complaint_due_hours.clone(),
+        );
+        shown.insert(
+            "complaint_retention_days".into(),
+            form.complaint_retention_days.clone(),
+        );
+        return render(
+            &state,
+            &viewer,
+            Some(shown),
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let detail: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    audited(
+        &req,
+        &state,
+        &viewer,
+        "settings.update",
+        detail.join(" "),
+        move |c| {
+            for (key, value) in values {
+                settings::set(c, key, value)?;
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/staff/settings?saved=1"))
+        .finish())
+}

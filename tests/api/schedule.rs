@@ -1,0 +1,219 @@
+//! What the worker does on a clock: the daily moderation digest and the weekly recognition
+//! digest, each sent once per manager however often (and on however many instances) the
+//! schedule runs; and the complaint retention policy.
+
+use chrono::{Datelike, Duration as Span, NaiveDateTime, NaiveTime, Weekday};
+use diesel::prelude::*;
+use heard::db::schema::{feedback, outbox};
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::cases::{send, step};
+use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
+use crate::staff::{set_passwords, signed_in};
+
+/// The next Monday at `hour`:00 UTC after now.
+fn next_monday(hour: u32) -> NaiveDateTime {
+    let now = heard::store::now();
+    let mut day = now.date();
+    loop {
+        let at = day.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap());
+        if day.weekday() == Weekday::Mon && at > now {
+            return at;
+        }
+        day = day.succ_opt().unwrap();
+    }
+}
+
+fn mails(app: &TestApp, template: &str) -> Vec<(String, String, String)> {
+    outbox::table
+        .filter(outbox::template.eq(template))
+        .order(outbox::recipient.asc())
+        .select((outbox::recipient, outbox::subject, outbox::body_text))
+        .load(&mut app.pool.get().unwrap())
+        .unwrap()
+}
+
+async fn publishable(app: &TestApp, rep: &str, body: &str) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/feedback"))
+        .json(
+            &json!({"kind": "thanks", "rep_handle": rep, "customer": {"name": "Pat Doe"},
+                      "body": body, "consent": {"publish": true, "display": "first"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
+async fn managers_get_each_digest_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    publishable(&app, "maria", "Maria found the cat on the power button.").await;
+    publishable(
+        &app,
+        "maria",
+        "Maria stayed on a 28-minute call until it worked.",
+    )
+    .await;
+    publishable(&app, "james", "James fixed my bill.").await;
+    send(
+        &app,
+        "complaint",
+        "maria",
+        Some("pat@example.com"),
+        "Slow answer.",
+    )
+    .await;
+    let monday = next_monday(9);
+
+    // Before the digest hour: nothing.
+    let early = monday - Span::hours(2);
+    let report = app.worker.run_schedule_at(early).await.unwrap();
+    assert_eq!((report.moderation_digests, report.weekly_digests), (0, 0));
+
+    let report = app.worker.run_schedule_at(monday).await.unwrap();
+    assert_eq!((report.moderation_digests, report.weekly_digests), (1, 1));
+    let daily = mails(&app, "moderation_digest");
+    assert_eq!(
+        daily.len(),
+        1,
+        "Billing has no manager; only Grace gets one"
+    );
+    let (to, subject, body) = &daily[0];
+    assert_eq!(to, "grace@example.com");
+    assert!(
+        subject.starts_with("2 thank-you notes waiting"),
+        "{subject}"
+    );
+    assert!(body.contains("cat on the power button") && !body.contains("James fixed"));
+    let weekly = mails(&app, "weekly_digest");
+    assert_eq!(weekly.len(), 1);
+    let (_, subject, body) = &weekly[0];
+    assert!(subject.contains("2 thank-yous"), "{subject}");
+    assert!(body.contains("Maria Lopez: 2"), "{body}");
+    assert!(body.contains("1 complaint arrived"), "{body}");
+
+    // Again, later the same day, and from a second instance: nothing new.
+    let again = app
+        .worker
+        .run_schedule_at(monday + Span::hours(3))
+        .await
+        .unwrap();
+    assert_eq!((again.moderation_digests, again.weekly_digests), (0, 0));
+    let mailer = heard::mail::Mailer::from_settings(&app.settings).unwrap();
+    let state = heard::app::AppState::new(
+        heard::db::open(&app.settings.database).unwrap(),
+        app.settings.clone(),
+        heard::config::Secret::new(crate::helpers::TEST_SECRET),
+    );
+    let other = heard::mail::worker::MailWorker::for_app(&state, mailer).unwrap();
+    let report = other
+        .run_schedule_at(monday + Span::hours(1))
+        .await
+        .unwrap();
+    assert_eq!((report.moderation_digests, report.weekly_digests), (0, 0));
+    assert_eq!(mails(&app, "moderation_digest").len(), 1);
+    assert_eq!(mails(&app, "weekly_digest").len(), 1);
+
+    // The next day brings a new daily digest (the notes still wait), but no weekly one.
+    let report = app
+        .worker
+        .run_schedule_at(monday + Span::days(1))
+        .await
+        .unwrap();
+    assert_eq!((report.moderation_digests, report.weekly_digests), (1, 0));
+}
+
+async fn retention_clears_resolved_complaints_after_the_set_days(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let (note, _) = send(
+        &app,
+        "complaint",
+        "maria",
+        Some("pat@example.com"),
+        "My address is 1 Elm St.",
+    )
+    .await;
+    let (open, _) = send(
+        &app,
+        "complaint",
+        "maria",
+        Some("lee@example.com"),
+        "Still open.",
+    )
+    .await;
+    let grace = signed_in(&app, "grace@example.com").await;
+    assert_eq!(
+        step(
+            &app,
+            &grace,
+            &note,
+            &[("step", "resolve"), ("message", "Refunded.")]
+        )
+        .await
+        .status(),
+        303
+    );
+    app.worker.drain().await.unwrap();
+    // Default: keep.
+    let far = heard::store::now() + Span::days(400);
+    let tomorrow_9 = (far.date() + Span::days(1)).and_hms_opt(9, 0, 0).unwrap();
+    assert_eq!(
+        app.worker
+            .run_schedule_at(tomorrow_9)
+            .await
+            .unwrap()
+            .expired,
+        0
+    );
+
+    let mut c = app.pool.get().unwrap();
+    heard::store::settings::set(&mut c, "complaint_retention_days", 30).unwrap();
+    let report = app
+        .worker
+        .run_schedule_at(tomorrow_9 + Span::days(1))
+        .await
+        .unwrap();
+    assert_eq!(report.expired, 1);
+    let (body, email): (Option<String>, Option<String>) = feedback::table
+        .find(&note)
+        .select((feedback::body, feedback::customer_email))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!((body, email), (None, None));
+    let kept: Option<String> = feedback::table
+        .find(&open)
+        .select(feedback::body)
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Still open."));
+    let leaks: i64 = outbox::table
+        .filter(
+            outbox::body_text
+                .like("%Elm St%")
+                .or(outbox::recipient.eq("pat@example.com")),
+        )
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(
+        leaks, 0,
+        "the emails about it lose the text and the address too"
+    );
+    let page = grace
+        .get(app.url(&format!("/staff/notes/{note}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+}
+
+backend_tests!(
+    managers_get_each_digest_once,
+    retention_clears_resolved_complaints_after_the_set_days,
+);
