@@ -12,8 +12,26 @@ static TERA: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
     tera.add_raw_templates(FILES.iter().copied())
         .map_err(|e| format!("{e:?}"))?;
     tera.autoescape_on(vec![".html", ".atom"]);
+    tera.set_escape_fn(escape_html);
     Ok(tera)
 });
+
+/// Escapes what can break out of HTML text or a quoted attribute: `& < > " '`. (Tera's
+/// default also escapes `/`, which only makes every URL unreadable.)
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// Renders a template; `.html` templates escape every value.
 pub fn render(name: &str, context: &tera::Context) -> Result<String, tera::Error> {

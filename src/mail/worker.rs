@@ -165,11 +165,22 @@ impl MailWorker {
             .recipient
             .parse()
             .map_err(|e| format!("bad recipient address: {e}"))?;
-        let to = Mailbox::new(row.recipient_name.clone(), address);
+        // A display name is one line of printable text, whatever got into the row.
+        let name = row
+            .recipient_name
+            .as_deref()
+            .map(|n| {
+                n.chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect::<String>()
+            })
+            .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|n| !n.is_empty());
+        let to = Mailbox::new(name, address);
         let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(row.subject.replace(['\r', '\n'], " "))
+            .subject(row.subject.replace(|c: char| c.is_control(), " "))
             .message_id(Some(format!("<{}@{}>", row.id, self.domain)));
         match &row.body_html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(

@@ -421,7 +421,7 @@ async fn reps_are_found_by_name_qr_and_card(backend: Backend) {
     let other = app.get("/to/grace/qr.svg").await.text().await.unwrap();
     assert_ne!(svg, other, "each code holds its own link");
     let card = app.get("/to/maria/card").await.text().await.unwrap();
-    let link = format!("{}/to/maria", app.address).replace('/', "&#x2F;");
+    let link = format!("{}/to/maria", app.address);
     assert!(card.contains(&link), "the card shows the personal link");
     assert!(card.contains("src=\"/to/maria/qr.svg\""));
 }
@@ -475,7 +475,7 @@ async fn the_start_page_shows_published_stories_as_people_chose(backend: Backend
     let html = app.get("/").await.text().await.unwrap();
     assert!(html.contains("Maria stayed on the line until it worked."));
     assert!(
-        html.contains("Pat D., thanking <a href=\"&#x2F;wall&#x2F;maria\">Maria Lopez</a> (Care)")
+        html.contains("Pat D., thanking <a href=\"/wall/maria\">Maria Lopez</a> (Care)")
             || html.contains("Pat D., thanking <a href=\"/wall/maria\">Maria Lopez</a> (Care)"),
         "{html}"
     );
@@ -485,7 +485,7 @@ async fn the_start_page_shows_published_stories_as_people_chose(backend: Backend
     );
     assert!(!html.contains("James Park"));
     assert!(
-        html.contains("Lee &lt;b&gt;Ray&lt;&#x2F;b&gt;"),
+        html.contains("Lee &lt;b&gt;Ray&lt;/b&gt;"),
         "names are escaped"
     );
     assert!(!html.contains("<script>alert(1)</script>"));

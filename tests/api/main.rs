@@ -8,6 +8,7 @@ mod admin;
 mod cases;
 mod cli;
 mod delivery;
+mod emails;
 mod health;
 mod html;
 mod intake;

@@ -91,7 +91,7 @@ async fn bad_input_is_shown_next_to_its_field_and_changes_nothing(backend: Backe
     assert!(html.contains("id=\"password-error\""));
     assert!(html.contains("aria-invalid=\"true\""));
     assert!(
-        html.contains("value=\"&lt;b&gt;Pat&lt;&#x2F;b&gt;\""),
+        html.contains("value=\"&lt;b&gt;Pat&lt;/b&gt;\""),
         "input is kept, escaped"
     );
     assert!(

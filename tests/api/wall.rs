@@ -253,7 +253,7 @@ async fn the_wall_pages_by_cursor_and_filters(backend: Backend) {
     // The HTML wall pages the same way.
     let (_, first) = text(&app, "/wall").await;
     assert!(first.contains("Thank you, story 24.") && !first.contains("Thank you, story 4."));
-    let first = first.replace("&#x2F;", "/").replace("&amp;", "&");
+    let first = first.replace("&amp;", "&");
     let start = first
         .find("href=\"/wall?after=")
         .expect("a link to older stories")
