@@ -69,6 +69,9 @@ pub struct ConfigArgs {
     /// Comma-separated origins (like https://www.example.com) allowed to frame /embed/wall [default: none].
     #[arg(long, env = "HEARD_EMBED_ORIGINS", global = true)]
     pub embed_origins: Option<String>,
+    /// Seconds a mail worker holds the emails it is sending; after a crash, others wait this long [default: 120].
+    #[arg(long, env = "HEARD_MAIL_LEASE_SECONDS", global = true)]
+    pub mail_lease_seconds: Option<String>,
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "HEARD_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,

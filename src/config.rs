@@ -126,6 +126,7 @@ struct FileLayer {
     form_min_seconds: Option<u64>,
     embed_origins: Option<Vec<String>>,
     log_format: Option<String>,
+    mail_lease_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +145,8 @@ pub struct Settings {
     /// Origins allowed to frame `/embed/wall`.
     pub embed_origins: Vec<String>,
     pub log_format: LogFormat,
+    /// How long a mail worker's claim on an email lasts (see `mail::worker`).
+    pub mail_lease_seconds: u64,
 }
 
 fn parse_number<T: std::str::FromStr>(name: &'static str, text: &str) -> Result<T, ConfigError> {
@@ -236,6 +239,16 @@ impl Settings {
             Some(text) => parse_number("HEARD_FORM_MIN_SECONDS", text)?,
             None => file.form_min_seconds.unwrap_or(3),
         };
+        let mail_lease_seconds = match &args.mail_lease_seconds {
+            Some(text) => parse_number("HEARD_MAIL_LEASE_SECONDS", text)?,
+            None => file.mail_lease_seconds.unwrap_or(120),
+        };
+        if !(1..=3600).contains(&mail_lease_seconds) {
+            return Err(invalid(
+                "HEARD_MAIL_LEASE_SECONDS",
+                "must be from 1 to 3600 seconds".to_owned(),
+            ));
+        }
         let proxies: Vec<String> = match &args.trusted_proxies {
             Some(text) => text.split(',').map(str::to_owned).collect(),
             None => file.trusted_proxies.unwrap_or_default(),
@@ -298,6 +311,7 @@ impl Settings {
             form_min_seconds,
             embed_origins,
             log_format,
+            mail_lease_seconds,
         })
     }
 

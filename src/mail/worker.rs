@@ -130,6 +130,8 @@ impl MailWorker {
             state.mail_wakeup.clone(),
         )?;
         worker.stats = state.mail_stats.clone();
+        let lease = i64::try_from(state.settings.mail_lease_seconds).unwrap_or(120);
+        worker.config.lease = chrono::Duration::seconds(lease);
         worker.schedule = Some(Arc::new(Schedule::new(
             state.pool.clone(),
             state.secret_key.clone(),

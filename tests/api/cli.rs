@@ -321,6 +321,22 @@ fn check_sends_a_test_email_through_smtp() {
 }
 
 #[test]
+fn a_malformed_smtp_url_stops_start_up_in_one_line() {
+    let db = TestDb::new(Backend::Sqlite);
+    for url in [
+        "ftp://mail.example.com",
+        "smtp://",
+        "smtp://mail.example.com:port",
+    ] {
+        let out = run(heard(&db)
+            .arg("serve")
+            .env("HEARD_BIND", "127.0.0.1:0")
+            .env("HEARD_SMTP_URL", url));
+        assert_one_line_failure(&out, "HEARD_SMTP_URL is invalid");
+    }
+}
+
+#[test]
 fn check_names_the_failing_mail_step() {
     let db = TestDb::new(Backend::Sqlite);
     // Nothing listens on port 1.

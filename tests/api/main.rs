@@ -17,6 +17,7 @@ mod mail;
 mod migrations;
 mod moderation;
 mod operations;
+mod processes;
 mod schedule;
 mod setup;
 mod staff;

@@ -1,0 +1,275 @@
+//! The real `heard serve` binary, as separate processes: two instances on one database send
+//! each email once; an instance killed with SIGKILL at random moments under load loses no
+//! accepted note and, once restarted, delivers every one of their emails.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use heard::db::schema::{feedback, outbox};
+use rand::Rng;
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::{Backend, TEST_SECRET, TestApp, seed_org, spawn_app};
+
+/// One `heard serve` process on the test's database and SMTP server.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    /// Starts the binary and waits for the line that says where it listens.
+    fn start(app: &TestApp, bind: &str, name: &str) -> Self {
+        let data = app.db.dir.path().join(name);
+        std::fs::create_dir_all(&data).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_heard"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HEARD_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
+            .arg("serve")
+            .env("HEARD_DATABASE_URL", &app.db.url)
+            .env("HEARD_BIND", bind)
+            .env("HEARD_DATA_DIR", &data)
+            .env("HEARD_SECRET_KEY", TEST_SECRET)
+            .env("HEARD_SMTP_URL", app.smtp.url())
+            .env("HEARD_RATE_LIMIT_PER_MINUTE", "0")
+            .env("HEARD_FORM_MIN_SECONDS", "0")
+            .env("HEARD_MAIL_LEASE_SECONDS", "2")
+            .env("RUST_LOG", "warn")
+            .current_dir(&data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start heard");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("heard exited before listening")
+                .unwrap();
+            if let Some(rest) = line.strip_prefix("Heard is listening on ") {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        // Keep draining stdout so the process never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, address }
+    }
+
+    fn port(&self) -> u16 {
+        self.address.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, then wait for a clean exit (in-flight emails finish or are released).
+    fn stop(mut self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "heard exited with {status:?}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(1))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Posts one thank-you; the note's id if (and only if) it was accepted.
+async fn post_note(client: &reqwest::Client, address: &str, body: &str) -> Option<String> {
+    let res = client
+        .post(format!("{address}/api/v1/feedback"))
+        .json(&json!({"kind": "thanks", "rep_handle": "maria",
+                      "customer": {"name": "Pat Doe", "email": "pat@example.com"},
+                      "body": body, "consent": {"publish": false, "display": "first"}}))
+        .send()
+        .await
+        .ok()?;
+    if res.status() != 201 {
+        return None;
+    }
+    let created: serde_json::Value = res.json().await.ok()?;
+    created["id"].as_str().map(str::to_owned)
+}
+
+/// Waits (polling the database, up to `limit`) until no email is waiting.
+async fn until_all_sent(app: &TestApp, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let waiting: i64 = outbox::table
+            .filter(outbox::status.ne("sent"))
+            .count()
+            .get_result(&mut app.pool.get().unwrap())
+            .unwrap();
+        if waiting == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{waiting} emails still not sent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn message_ids(app: &TestApp) -> Vec<String> {
+    app.smtp
+        .wait_for(0, Duration::from_secs(1))
+        .iter()
+        .filter_map(|m| {
+            m.data
+                .lines()
+                .find_map(|l| l.strip_prefix("Message-ID: "))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+async fn two_instances_send_each_email_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let (a, b) = (
+        Server::start(&app, "127.0.0.1:0", "a"),
+        Server::start(&app, "127.0.0.1:0", "b"),
+    );
+    let http = client();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let address = if i % 2 == 0 {
+            a.address.clone()
+        } else {
+            b.address.clone()
+        };
+        let http = http.clone();
+        tasks.spawn(
+            async move { post_note(&http, &address, &format!("Thank you, note {i}.")).await },
+        );
+    }
+    while let Some(id) = tasks.join_next().await {
+        assert!(id.unwrap().is_some(), "every note is accepted");
+    }
+    until_all_sent(&app, Duration::from_secs(30)).await;
+    a.stop();
+    b.stop();
+    let ids = message_ids(&app);
+    assert_eq!(ids.len(), 120, "3 emails per note, none twice");
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 120);
+}
+
+/// Sends notes from several clients until told to stop; returns the ids that were accepted.
+fn load(
+    address: Arc<Mutex<String>>,
+    stop: Arc<AtomicBool>,
+    clients: usize,
+) -> tokio::task::JoinSet<Vec<String>> {
+    let mut set = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let (address, stop) = (address.clone(), stop.clone());
+        set.spawn(async move {
+            let http = client();
+            let mut accepted = Vec::new();
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let to = address.lock().unwrap().clone();
+                if let Some(id) = post_note(&http, &to, &format!("Client {c}, note {n}.")).await {
+                    accepted.push(id);
+                }
+            }
+            accepted
+        });
+    }
+    set
+}
+
+async fn notes_survive_sigkill_under_load(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let first = Server::start(&app, "127.0.0.1:0", "crash");
+    let bind = format!("127.0.0.1:{}", first.port());
+    let address = Arc::new(Mutex::new(first.address.clone()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut clients = load(address.clone(), stop.clone(), 8);
+    let mut server = first;
+    for _ in 0..4 {
+        // A random moment: somewhere in the middle of accepting and sending.
+        let ms = rand::rng().random_range(150..600);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        server.kill();
+        server = Server::start(&app, &bind, "crash");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut accepted = Vec::new();
+    while let Some(ids) = clients.join_next().await {
+        accepted.extend(ids.unwrap());
+    }
+    assert!(
+        accepted.len() > 20,
+        "the load ran: {} notes accepted",
+        accepted.len()
+    );
+
+    // Every note that got a 201 is stored.
+    let stored: HashSet<String> = feedback::table
+        .select(feedback::id)
+        .load::<heard::db::ids::FeedbackId>(&mut app.pool.get().unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect();
+    let lost: Vec<_> = accepted.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "accepted but lost: {lost:?}");
+
+    // And every one of their emails is delivered (at least once) by the restarted server.
+    until_all_sent(&app, Duration::from_secs(60)).await;
+    server.stop();
+    let delivered: HashSet<String> = message_ids(&app).into_iter().collect();
+    let rows: Vec<(heard::db::ids::OutboxId, Option<heard::db::ids::FeedbackId>)> = outbox::table
+        .select((outbox::id, outbox::feedback_id))
+        .load(&mut app.pool.get().unwrap())
+        .unwrap();
+    let mut per_note: HashMap<String, usize> = HashMap::new();
+    for (id, note) in &rows {
+        assert!(
+            delivered.iter().any(|m| m.contains(id.as_str())),
+            "email {id} was never delivered"
+        );
+        *per_note
+            .entry(note.as_ref().unwrap().to_string())
+            .or_default() += 1;
+    }
+    for id in &accepted {
+        assert_eq!(per_note.get(id), Some(&3), "note {id} has its 3 emails");
+    }
+}
+
+backend_tests!(
+    two_instances_send_each_email_once,
+    notes_survive_sigkill_under_load
+);
