@@ -6,6 +6,8 @@
 #   scripts/bench.sh intake     # accepted submissions per second (POST /feedback)
 #   scripts/bench.sh staff      # sign-in latency, and the signed-in inbox with 10,000 notes
 #   scripts/bench.sh wall       # /wall, /wall/HANDLE and /api/v1/stories at 1k and 1M stories
+#   scripts/bench.sh delivery   # email drain rate (worker; pooled vs one connection per
+#                               # message) and accepted-note-to-SMTP latency under steady load
 #   DURATION=20 CONNECTIONS=32 scripts/bench.sh intake
 #
 # Each accepted submission is a durable commit of the note and its outbox rows. Needs wrk
@@ -19,6 +21,13 @@ PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
 WHAT=${1:-all}
+if [ "$WHAT" = delivery ]; then
+  cargo build --release --quiet --example delivery_bench
+  pg=()
+  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && pg=(HEARD_BENCH_POSTGRES_URL="$PG_ADMIN?sslmode=disable")
+  env "${pg[@]}" RUST_LOG=warn target/release/examples/delivery_bench "${EMAILS:-5000}" "${NOTES_PER_SECOND:-50}" "$DURATION"
+  exit 0
+fi
 cargo build --release --quiet --bin heard --example constant_server
 HEARD=target/release/heard
 WORK=$(mktemp -d)

@@ -1,7 +1,7 @@
 //! The CLI commands: each loads settings, does one job, and returns an error with a clear message.
 
 mod check;
-mod demo;
+pub mod demo;
 mod migrate;
 mod progress;
 mod serve;

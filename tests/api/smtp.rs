@@ -13,6 +13,8 @@ pub struct ReceivedMail {
     pub from: String,
     pub to: Vec<String>,
     pub data: String,
+    /// When the server accepted it (the end of DATA).
+    pub at: Instant,
 }
 
 #[derive(Default)]
@@ -176,6 +178,7 @@ async fn session(stream: tokio::net::TcpStream, inbox: Arc<Inbox>) -> std::io::R
                 from: from.clone(),
                 to: std::mem::take(&mut to),
                 data,
+                at: Instant::now(),
             };
             inbox.mails.lock().expect("inbox").push(mail);
             inbox.arrived.notify_all();
