@@ -250,3 +250,95 @@ pub fn erase_note(conn: &mut DbConn, id: &FeedbackId) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// Everything Heard holds about one note, for the customer who wrote it (their data export).
+pub fn export(conn: &mut DbConn, token_hash: &str) -> Result<serde_json::Value, AppError> {
+    let view = view(conn, token_hash)?;
+    let id = view.id.clone();
+    let (name, email, display, channel, date): (
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<chrono::NaiveDate>,
+    ) = feedback::table
+        .find(&id)
+        .select((
+            feedback::customer_name,
+            feedback::customer_email,
+            feedback::display,
+            feedback::channel,
+            feedback::interaction_date,
+        ))
+        .first(conn)?;
+    let story: Option<(String, Option<String>, Option<NaiveDateTime>)> = stories::table
+        .filter(stories::feedback_id.eq(&id))
+        .select((stories::status, stories::body, stories::published_at))
+        .first(conn)
+        .optional()?;
+    let emails: Vec<(String, String, Option<NaiveDateTime>)> = match &email {
+        Some(address) => outbox::table
+            .filter(outbox::feedback_id.eq(&id))
+            .filter(outbox::recipient.eq(address))
+            .order(outbox::created_at.asc())
+            .select((outbox::subject, outbox::status, outbox::sent_at))
+            .load(conn)?,
+        None => Vec::new(),
+    };
+    let iso = |t: NaiveDateTime| {
+        t.and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    Ok(serde_json::json!({
+        "reference": view.reference,
+        "kind": view.kind,
+        "status": view.status_label,
+        "sent": view.created,
+        "you": {"name": name, "email": email, "named_in_public_as": view.public_name, "display": display},
+        "words": view.body,
+        "about": view.rep_public,
+        "channel": channel,
+        "interaction_date": date,
+        "consent_to_publish": view.consent_publish,
+        "story": story.map(|(status, body, published)| serde_json::json!({
+            "status": status,
+            "published_words": body,
+            "published_at": published.map(iso),
+        })),
+        "history": view.history,
+        "emails_to_you": emails.into_iter().map(|(subject, status, sent)| serde_json::json!({
+            "subject": subject, "status": status, "sent_at": sent.map(iso),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// Erases every note a customer wrote from one email address (already normalised by
+/// [`crate::domain::Email`]), for an admin acting on their request; returns how many notes
+/// were erased. The caller records only that it happened.
+pub fn erase_by_email(conn: &mut DbConn, email: &str) -> QueryResult<usize> {
+    let ids: Vec<FeedbackId> = feedback::table
+        .filter(feedback::customer_email.eq(email))
+        .select(feedback::id)
+        .load(conn)?;
+    for id in &ids {
+        erase_note(conn, id)?;
+    }
+    // Emails to that address not tied to a note (none today) lose the address too.
+    diesel::update(outbox::table.filter(outbox::recipient.eq(email)))
+        .set((
+            outbox::recipient.eq("erased"),
+            outbox::recipient_name.eq(None::<String>),
+            outbox::body_text.eq(""),
+            outbox::body_html.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(ids.len())
+}
+
+/// How many notes carry this customer email (for the admin's confirmation step).
+pub fn count_by_email(conn: &mut DbConn, email: &str) -> QueryResult<i64> {
+    feedback::table
+        .filter(feedback::customer_email.eq(email))
+        .count()
+        .get_result(conn)
+}

@@ -18,6 +18,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/reps", web::get().to(public::reps::search))
         .route("/receipt/{token}", web::get().to(public::receipt::show))
         .route(
+            "/receipt/{token}/export.json",
+            web::get().to(public::receipt::export),
+        )
+        .route(
             "/receipt/{token}/withdraw",
             web::post().to(public::receipt::withdraw),
         )
@@ -58,6 +62,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/notes/{id}/read", web::post().to(staff::inbox::mark))
         .route("/staff/notes/{id}/case", web::post().to(staff::cases::act))
         .route("/staff/cases", web::get().to(staff::cases::list))
+        .route("/staff/stats", web::get().to(staff::stats::show))
+        .route("/staff/erasure", web::get().to(staff::erasure::show))
+        .route("/staff/erasure", web::post().to(staff::erasure::submit))
+        .route("/staff/portfolio", web::get().to(staff::portfolio::mine))
+        .route(
+            "/staff/portfolio/{handle}",
+            web::get().to(staff::portfolio::of_rep),
+        )
+        .route(
+            "/staff/export/notes.csv",
+            web::get().to(staff::exports::notes),
+        )
+        .route(
+            "/staff/export/cases.csv",
+            web::get().to(staff::exports::cases),
+        )
         .route("/staff/outbox", web::get().to(staff::outbox::list))
         .route("/staff/settings", web::get().to(staff::settings::show))
         .route("/staff/settings", web::post().to(staff::settings::update))

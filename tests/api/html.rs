@@ -141,6 +141,9 @@ async fn public_pages_are_valid_html(backend: Backend) {
         ("outbox", "/staff/outbox".into()),
         ("settings", "/staff/settings".into()),
         ("complaint", format!("/staff/notes/{complaint}")),
+        ("stats", "/staff/stats".into()),
+        ("portfolio", "/staff/portfolio/maria".into()),
+        ("erasure", "/staff/erasure".into()),
         (
             "story_review",
             story_path.replace("/stories/", "/staff/stories/"),

@@ -18,6 +18,7 @@ mod migrations;
 mod moderation;
 mod operations;
 mod processes;
+mod recognition;
 mod schedule;
 mod setup;
 mod staff;

@@ -479,6 +479,30 @@ async fn every_staff_route_checks_permissions(backend: Backend) {
             [LOGIN, 403, 403, 409],
         ),
         ("GET", "/staff/settings".into(), [LOGIN, 403, 403, 200]),
+        ("GET", "/staff/stats".into(), [LOGIN, 200, 200, 200]),
+        ("GET", "/staff/portfolio".into(), [LOGIN, 200, 200, 200]),
+        (
+            "GET",
+            "/staff/portfolio/maria".into(),
+            [LOGIN, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/staff/portfolio/james".into(),
+            [LOGIN, 404, 404, 200],
+        ),
+        (
+            "GET",
+            "/staff/export/notes.csv".into(),
+            [LOGIN, 403, 200, 200],
+        ),
+        (
+            "GET",
+            "/staff/export/cases.csv".into(),
+            [LOGIN, 403, 200, 200],
+        ),
+        ("GET", "/staff/erasure".into(), [LOGIN, 403, 403, 200]),
+        ("POST", "/staff/erasure".into(), [LOGIN, 403, 403, 422]),
         ("POST", "/staff/settings".into(), [LOGIN, 403, 403, 422]),
         // Last: signing out ends each client's session.
         ("POST", "/logout".into(), [LOGIN, 303, 303, 303]),

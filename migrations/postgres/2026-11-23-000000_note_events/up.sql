@@ -15,3 +15,5 @@ CREATE INDEX note_events_feedback ON note_events (feedback_id, at);
 CREATE INDEX feedback_team_kind ON feedback (team_id, kind, created_at);
 CREATE INDEX feedback_rep_kind ON feedback (rep_id, kind, created_at);
 CREATE INDEX cases_escalation ON cases (due_at) WHERE status = 'open' AND escalated_at IS NULL;
+-- Admins' stats count every note by kind and time.
+CREATE INDEX feedback_kind ON feedback (kind, created_at);

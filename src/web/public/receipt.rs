@@ -67,6 +67,25 @@ pub async fn show(
     render(&state, &token, query.sent.is_some(), &[], StatusCode::OK).await
 }
 
+/// The customer's data export: everything held about their note, as JSON to keep.
+pub async fn export(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let hash = token_hash(&token)?;
+    let data = db::run(&state.pool, move |c| receipts::export(c, &hash)).await?;
+    let reference = data["reference"].as_str().unwrap_or("note").to_owned();
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"heard-{reference}.json\""),
+        ))
+        .body(serde_json::to_string_pretty(&data).map_err(AppError::internal)?))
+}
+
 fn back_to(token: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, format!("/receipt/{token}")))

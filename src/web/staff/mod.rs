@@ -3,6 +3,9 @@
 
 pub mod audit;
 pub mod cases;
+pub mod charts;
+pub mod erasure;
+pub mod exports;
 pub mod inbox;
 pub mod login;
 pub mod me;
@@ -10,7 +13,9 @@ pub mod moderation;
 pub mod outbox;
 pub mod password;
 pub mod people;
+pub mod portfolio;
 pub mod settings;
+pub mod stats;
 pub mod teams;
 
 use actix_web::{HttpRequest, HttpResponse};
