@@ -6,6 +6,7 @@
 #   scripts/bench.sh intake     # accepted submissions per second (POST /feedback)
 #   scripts/bench.sh staff      # sign-in latency, and the signed-in inbox with 10,000 notes
 #   scripts/bench.sh wall       # /wall, /wall/HANDLE and /api/v1/stories at 1k and 1M stories
+#   scripts/bench.sh reports    # a team's stats page and CSV export at 100,000 notes
 #   scripts/bench.sh delivery   # email drain rate (worker; pooled vs one connection per
 #                               # message) and accepted-note-to-SMTP latency under steady load
 #   DURATION=20 CONNECTIONS=32 scripts/bench.sh intake
@@ -89,6 +90,39 @@ bench_staff() {
   staff_results+=("$name $login_ms $rps $p99")
 }
 
+report_results=()
+# A manager's stats page and CSV export for one team with 100,000 notes (the demo's 6 reps
+# share 200,000 notes between Care and Billing). Median of 5 requests each, one at a time.
+bench_reports() {
+  local name=$1 url=$2 port=$3
+  local env=(HEARD_DATABASE_URL="$url" HEARD_DATA_DIR="$WORK/$name")
+  env "${env[@]}" "$HEARD" demo --stories 200000 >/dev/null 2>&1
+  printf '%s\n' "$PW" | env "${env[@]}" "$HEARD" staff add --name "Bench Admin" \
+    --email bench@example.com --role admin --password-stdin >/dev/null
+  env "${env[@]}" HEARD_BIND=127.0.0.1:$port HEARD_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+    "$HEARD" serve >/dev/null 2>&1 & local pid=$!
+  PIDS+=($pid)
+  wait_up "http://127.0.0.1:$port/healthz"
+  local jar="$WORK/$name.cookies" token
+  token=$(curl -s -c "$jar" "http://127.0.0.1:$port/login" | grep -o 'name="form_token" value="[^"]*"' | sed 's/.*value="//; s/"$//')
+  curl -s -o /dev/null -b "$jar" -c "$jar" --data-urlencode "email=bench@example.com" \
+    --data-urlencode "password=$PW" --data-urlencode "form_token=$token" "http://127.0.0.1:$port/login"
+  local care
+  care=$(curl -s -b "$jar" "http://127.0.0.1:$port/staff/stats" | grep -o '<option value="[^"]*">Care<' | sed 's/<option value="//; s/">Care<//')
+  median_ms() {
+    local times=()
+    for _ in 1 2 3 4 5; do times+=("$(curl -s -o /dev/null -b "$jar" -w '%{time_total}' "$1")"); done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", a[3]*1000}'
+  }
+  local rows stats_ms csv_ms bytes
+  rows=$(curl -s -b "$jar" "http://127.0.0.1:$port/staff/export/notes.csv?team=$care" | wc -l)
+  bytes=$(curl -s -b "$jar" -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port/staff/export/notes.csv?team=$care")
+  stats_ms=$(median_ms "http://127.0.0.1:$port/staff/stats?team=$care")
+  csv_ms=$(median_ms "http://127.0.0.1:$port/staff/export/notes.csv?team=$care")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  report_results+=("$name $((rows - 1)) $stats_ms $csv_ms $((bytes / 1048576))")
+}
+
 wall_results=()
 # The public wall at 1,000 and then 1,000,000 published stories.
 bench_wall() {
@@ -142,6 +176,10 @@ if [ "$WHAT" = all ] || [ "$WHAT" = wall ]; then
   bench_wall sqlite-wall "sqlite://$WORK/sqlite-wall/heard.db" 8093
   pg_ok && with_pg wall bench_wall 8094
 fi
+if [ "$WHAT" = all ] || [ "$WHAT" = reports ]; then
+  bench_reports sqlite-reports "sqlite://$WORK/sqlite-reports/heard.db" 8091
+  pg_ok && with_pg reports bench_reports 8092
+fi
 if [ "$WHAT" = all ] || [ "$WHAT" = staff ]; then
   bench_staff sqlite-staff "sqlite://$WORK/sqlite-staff/heard.db" 8095
   pg_ok && with_pg staff bench_staff 8096
@@ -157,6 +195,15 @@ if ((${#staff_results[@]})); then
   for r in "${staff_results[@]}"; do
     read -r name login rps p99 <<<"$r"
     printf '%-22s %12s %14s %10s %18s\n' "heard (${name%-staff})" "$login" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base_get_rps" 'BEGIN {printf "%.3f", a/b}')"
+  done
+fi
+if ((${#report_results[@]})); then
+  echo
+  echo "A team's stats page and notes CSV (median of 5, one request at a time)"
+  printf '%-12s %12s %14s %12s %10s\n' "backend" "team notes" "stats ms" "CSV ms" "CSV MiB"
+  for r in "${report_results[@]}"; do
+    read -r name rows stats_ms csv_ms mib <<<"$r"
+    printf '%-12s %12s %14s %12s %10s\n' "${name%-reports}" "$rows" "$stats_ms" "$csv_ms" "$mib"
   done
 fi
 if ((${#wall_results[@]})); then
