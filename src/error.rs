@@ -128,6 +128,9 @@ impl ResponseError for AppError {
         if let Self::RateLimited { retry_after_secs } = self {
             res.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
+        if let Self::Unavailable(_) = self {
+            res.insert_header(("Retry-After", "5"));
+        }
         res.finish()
     }
 }
@@ -136,8 +139,37 @@ impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
         match err {
             diesel::result::Error::NotFound => Self::NotFound,
+            other if connection_lost(&other) => Self::Unavailable(other.into()),
             other => Self::internal(other),
         }
+    }
+}
+
+/// Whether a database error means the server went away (restarting, or the network), so
+/// the request may simply be tried again: a 503, not a 500.
+fn connection_lost(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        // What a transaction reports when its connection died under it.
+        Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            [
+                "terminating connection",
+                "server closed the connection",
+                "no connection to the server",
+                "connection to server",
+                "the database system is shutting down",
+                "the database system is starting up",
+            ]
+            .iter()
+            .any(|m| message.contains(m))
+        }
+        _ => false,
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool as R2d2Pool, PooledConnection};
+use diesel::r2d2::{Pool as R2d2Pool, PooledConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -37,8 +37,8 @@ pub enum DbConn {
     Pg(PgConnection),
 }
 
-pub type Pool = R2d2Pool<ConnectionManager<DbConn>>;
-pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+pub type Pool = R2d2Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
 
 /// Where the data lives, from `HEARD_DATABASE_URL`; the scheme chooses the backend.
 #[derive(Clone)]
@@ -239,16 +239,30 @@ pub fn pending_migrations(conn: &mut DbConn) -> Result<usize, DbError> {
     })
 }
 
+/// Pooled connections, opened exactly as [`connect`] opens one: the backend comes from the
+/// URL's scheme, SQLite gets its pragmas, and a failure says why (the derived
+/// multi-connection would only say that no backend accepted the URL).
 #[derive(Debug)]
-struct SqlitePragmas;
+pub struct Manager(DatabaseUrl);
 
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        if let DbConn::Sqlite(c) = conn {
-            c.batch_execute(SQLITE_PRAGMAS)
-                .map_err(diesel::r2d2::Error::QueryError)?;
-        }
-        Ok(())
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        connect(&self.0).map_err(|e| {
+            diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                e.to_string(),
+            ))
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        diesel::r2d2::R2D2Connection::ping(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -261,16 +275,15 @@ pub fn open(url: &DatabaseUrl) -> Result<Pool, DbError> {
 }
 
 pub fn build_pool(url: &DatabaseUrl) -> Result<Pool, DbError> {
-    let (manager, size) = match url {
-        DatabaseUrl::Sqlite(path) => (ConnectionManager::<DbConn>::new(path.to_string_lossy()), 8),
-        DatabaseUrl::Postgres(secret) => (ConnectionManager::<DbConn>::new(secret.expose()), 10),
+    let size = match url {
+        DatabaseUrl::Sqlite(_) => 8,
+        DatabaseUrl::Postgres(_) => 10,
     };
     R2d2Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
-        .connection_customizer(Box::new(SqlitePragmas))
-        .build(manager)
+        .build(Manager(url.clone()))
         .map_err(|e| DbError::Pool(e.to_string()))
 }
 
@@ -304,7 +317,9 @@ where
             Ok(value)
         }
         Err(err) => {
-            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            // If the connection died, the rollback fails too; the first error is the one
+            // that explains (the pool discards the broken connection).
+            let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
             Err(err)
         }
     }

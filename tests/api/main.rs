@@ -5,6 +5,7 @@ mod helpers;
 mod smtp;
 
 mod admin;
+mod browser;
 mod cases;
 mod cli;
 mod delivery;
@@ -17,6 +18,7 @@ mod mail;
 mod migrations;
 mod moderation;
 mod operations;
+mod pg_restart;
 mod processes;
 mod recognition;
 mod schedule;

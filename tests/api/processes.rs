@@ -18,16 +18,30 @@ use crate::backend_tests;
 use crate::helpers::{Backend, TEST_SECRET, TestApp, seed_org, spawn_app};
 
 /// One `heard serve` process on the test's database and SMTP server.
-struct Server {
+pub struct Server {
     child: Child,
-    address: String,
+    pub address: String,
 }
 
 impl Server {
-    /// Starts the binary and waits for the line that says where it listens.
+    /// Starts the binary on the test's database and waits for the line that says where it
+    /// listens.
     fn start(app: &TestApp, bind: &str, name: &str) -> Self {
-        let data = app.db.dir.path().join(name);
-        std::fs::create_dir_all(&data).unwrap();
+        Self::start_on(
+            &app.db.url,
+            &app.smtp.url(),
+            &app.db.dir.path().join(name),
+            bind,
+        )
+    }
+
+    pub fn start_on(
+        database_url: &str,
+        smtp_url: &str,
+        data: &std::path::Path,
+        bind: &str,
+    ) -> Self {
+        std::fs::create_dir_all(data).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_heard"));
         for (key, _) in std::env::vars() {
             if key.starts_with("HEARD_") {
@@ -36,19 +50,23 @@ impl Server {
         }
         let mut child = cmd
             .arg("serve")
-            .env("HEARD_DATABASE_URL", &app.db.url)
+            .env("HEARD_DATABASE_URL", database_url)
             .env("HEARD_BIND", bind)
-            .env("HEARD_DATA_DIR", &data)
+            .env("HEARD_DATA_DIR", data)
             .env("HEARD_SECRET_KEY", TEST_SECRET)
-            .env("HEARD_SMTP_URL", app.smtp.url())
+            .env("HEARD_SMTP_URL", smtp_url)
             .env("HEARD_RATE_LIMIT_PER_MINUTE", "0")
             .env("HEARD_FORM_MIN_SECONDS", "0")
             .env("HEARD_MAIL_LEASE_SECONDS", "2")
             .env("RUST_LOG", "warn")
-            .current_dir(&data)
+            .current_dir(data)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("HEARD_TEST_SERVER_LOGS").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("start heard");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -77,7 +95,7 @@ impl Server {
     }
 
     /// SIGTERM, then wait for a clean exit (in-flight emails finish or are released).
-    fn stop(mut self) {
+    pub fn stop(mut self) {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -95,7 +113,7 @@ impl Drop for Server {
     }
 }
 
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .pool_idle_timeout(Duration::from_secs(1))
         .timeout(Duration::from_secs(10))
@@ -105,19 +123,31 @@ fn client() -> reqwest::Client {
 
 /// Posts one thank-you; the note's id if (and only if) it was accepted.
 async fn post_note(client: &reqwest::Client, address: &str, body: &str) -> Option<String> {
-    let res = client
+    post_note_status(client, address, body).await.1
+}
+
+/// Posts one thank-you: the status (0 when no response came) and the id when accepted.
+pub async fn post_note_status(
+    client: &reqwest::Client,
+    address: &str,
+    body: &str,
+) -> (u16, Option<String>) {
+    let Ok(res) = client
         .post(format!("{address}/api/v1/feedback"))
         .json(&json!({"kind": "thanks", "rep_handle": "maria",
                       "customer": {"name": "Pat Doe", "email": "pat@example.com"},
                       "body": body, "consent": {"publish": false, "display": "first"}}))
         .send()
         .await
-        .ok()?;
-    if res.status() != 201 {
-        return None;
+    else {
+        return (0, None);
+    };
+    let status = res.status().as_u16();
+    if status != 201 {
+        return (status, None);
     }
-    let created: serde_json::Value = res.json().await.ok()?;
-    created["id"].as_str().map(str::to_owned)
+    let created: serde_json::Value = res.json().await.unwrap_or_default();
+    (status, created["id"].as_str().map(str::to_owned))
 }
 
 /// Waits (polling the database, up to `limit`) until no email is waiting.

@@ -1,0 +1,243 @@
+//! A small W3C WebDriver client over reqwest, enough to drive Chromium through chromedriver
+//! the way a person would: open pages, read them, and use the keyboard (Tab, type, Space,
+//! Enter). Each browser gets its own chromedriver process, stopped when dropped.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// The Unicode code points WebDriver uses for special keys.
+pub const TAB: char = '\u{E004}';
+pub const ENTER: char = '\u{E007}';
+pub const CONTROL: char = '\u{E009}';
+
+/// Where Debian puts them; `HEARD_TEST_CHROMIUM` / `HEARD_TEST_CHROMEDRIVER` override.
+pub fn installed() -> Option<(String, String)> {
+    let browser =
+        std::env::var("HEARD_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let driver =
+        std::env::var("HEARD_TEST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    (std::path::Path::new(&browser).exists() && std::path::Path::new(&driver).exists())
+        .then_some((browser, driver))
+}
+
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+    driver: Child,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium with a `width` x `height` viewport.
+    pub async fn start(width: u32, height: u32) -> Self {
+        let (binary, driver) = installed().expect("Chromium and chromedriver are installed");
+        let port = free_port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        let root = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http.get(format!("{root}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": binary,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--no-first-run", "--disable-extensions"],
+                "mobileEmulation": {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}},
+            },
+        }}});
+        let res: Value = http
+            .post(format!("{root}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("session JSON");
+        let id = res["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {res}"))
+            .to_owned();
+        Self {
+            http,
+            base: format!("{root}/session/{id}"),
+            driver: child,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res: Value = req
+            .send()
+            .await
+            .expect("WebDriver request")
+            .json()
+            .await
+            .expect("WebDriver JSON");
+        if let Some(error) = res["value"]["error"].as_str() {
+            panic!("WebDriver {path}: {error}: {}", res["value"]["message"]);
+        }
+        res["value"].clone()
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    pub async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The visible text of the page.
+    pub async fn text(&self) -> String {
+        let body = self.find("body").await;
+        self.call(reqwest::Method::GET, &format!("/element/{body}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The element matching a CSS selector (panics when there is none).
+    pub async fn find(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_owned()
+    }
+
+    async fn active(&self) -> String {
+        let found = self
+            .call(reqwest::Method::GET, "/element/active", None)
+            .await;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Presses keys, one after another, as a keyboard would.
+    pub async fn keys(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for k in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": k.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": k.to_string()}));
+        }
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+    }
+
+    /// Holds `modifier` (like Control) while pressing `key`.
+    pub async fn chord(&self, modifier: char, key: char) {
+        let actions = json!([
+            {"type": "keyDown", "value": modifier.to_string()},
+            {"type": "keyDown", "value": key.to_string()},
+            {"type": "keyUp", "value": key.to_string()},
+            {"type": "keyUp", "value": modifier.to_string()},
+        ]);
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+    }
+
+    /// Presses Tab until the element matching `css` has the focus (as a keyboard user would
+    /// reach it); panics if it cannot be reached.
+    pub async fn tab_to(&self, css: &str) {
+        let target = self.find(css).await;
+        for _ in 0..80 {
+            if self.active().await == target {
+                return;
+            }
+            self.keys(&TAB.to_string()).await;
+        }
+        panic!("{css} cannot be reached with the Tab key");
+    }
+
+    /// Tabs to a field and types into it.
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.tab_to(css).await;
+        self.keys(text).await;
+    }
+
+    /// Waits until the page's URL contains `part` (after a form is submitted).
+    pub async fn wait_for_url(&self, part: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if self.url().await.contains(part) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never reached a URL with {part}: {}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A PNG of the viewport.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine;
+        let data = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    pub async fn quit(&self) {
+        let _ = self.http.delete(&self.base).send().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
