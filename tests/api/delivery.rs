@@ -202,8 +202,24 @@ async fn the_running_worker_wakes_when_a_note_is_accepted(backend: Backend) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(worker.run(stopped));
     send_note(&app, "Delivered without waiting for a timer.").await;
-    // Wait off the runtime: the worker runs on it.
-    assert_eq!(app.smtp.wait_for_async(3, WAIT).await.len(), 3);
+    // Wait off the runtime: the worker runs on it. Past the digest hour, the worker's
+    // schedule may also send Grace the day's moderation digest; that one is not counted.
+    let mut n = 3;
+    loop {
+        let mails = app.smtp.wait_for_async(n, WAIT).await;
+        let about_the_note = mails
+            .iter()
+            .filter(|m| m.data.contains("Delivered without waiting"))
+            .count();
+        if about_the_note >= 2
+            && mails
+                .iter()
+                .any(|m| m.to.iter().any(|t| t == "pat@example.com"))
+        {
+            break;
+        }
+        n += 1;
+    }
     stop.send(true).unwrap();
     tokio::time::timeout(WAIT, running).await.unwrap().unwrap();
 }

@@ -20,6 +20,7 @@ mod moderation;
 mod operations;
 mod pg_restart;
 mod processes;
+mod properties;
 mod recognition;
 mod schedule;
 mod setup;
