@@ -22,11 +22,14 @@ PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
 WHAT=${1:-all}
-if [ "$WHAT" = delivery ]; then
+run_delivery() {
   cargo build --release --quiet --example delivery_bench
-  pg=()
+  local pg=()
   pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && pg=(HEARD_BENCH_POSTGRES_URL="$PG_ADMIN?sslmode=disable")
-  env "${pg[@]}" RUST_LOG=warn target/release/examples/delivery_bench "${EMAILS:-5000}" "${NOTES_PER_SECOND:-50}" "$DURATION"
+  env "${pg[@]}" RUST_LOG=warn target/release/examples/delivery_bench "${EMAILS:-5000}" "${NOTES_PER_SECOND:-50}" "$DURATION" | grep -v '^created the demo'
+}
+if [ "$WHAT" = delivery ]; then
+  run_delivery
   exit 0
 fi
 cargo build --release --quiet --bin heard --example constant_server
@@ -59,6 +62,9 @@ read -r base_get_rps base_get_p99 < <(run_wrk http://127.0.0.1:8099/staff)
 
 results=()
 staff_results=()
+memory_results=()
+# Peak resident memory (VmHWM) of a running process, in MiB.
+peak_mb() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 PW="bench passphrase that is long enough"
 
 # Sign-in latency (argon2id, 19 MiB, 2 passes) and the admin's inbox over 10,000 notes.
@@ -86,6 +92,7 @@ bench_staff() {
   local cookie
   cookie=$(awk '$6 ~ /heard_session/ {print $6"="$7}' "$jar" | tail -n1)
   read -r rps p99 < <(run_wrk -H "Cookie: $cookie" "http://127.0.0.1:$port/staff")
+  memory_results+=("$name $(peak_mb "$pid")")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   staff_results+=("$name $login_ms $rps $p99")
 }
@@ -119,6 +126,7 @@ bench_reports() {
   bytes=$(curl -s -b "$jar" -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port/staff/export/notes.csv?team=$care")
   stats_ms=$(median_ms "http://127.0.0.1:$port/staff/stats?team=$care")
   csv_ms=$(median_ms "http://127.0.0.1:$port/staff/export/notes.csv?team=$care")
+  memory_results+=("$name $(peak_mb "$pid")")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   report_results+=("$name $((rows - 1)) $stats_ms $csv_ms $((bytes / 1048576))")
 }
@@ -142,6 +150,7 @@ bench_wall() {
       read -r rps p99 < <(run_wrk "http://127.0.0.1:$port$path")
       wall_results+=("$name $size $path $rps $p99")
     done
+    memory_results+=("$name-$size $(peak_mb "$pid")")
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
 }
@@ -157,6 +166,7 @@ bench_backend() {
   local token
   token=$(curl -s "http://127.0.0.1:$port/to/maria" | grep -o 'name="form_token" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//')
   read -r rps p99 < <(FORM_TOKEN=$token run_wrk -s scripts/post_feedback.lua "http://127.0.0.1:$port/feedback")
+  memory_results+=("$name-intake $(peak_mb "$pid")")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   results+=("$name $rps $p99")
 }
@@ -222,6 +232,22 @@ if ((${#wall_results[@]})); then
     fi
     printf '%-10s %-4s %-18s %12s %10s %12s %10s\n' "${name%-wall}" "$size" "$path" "$rps" "$p99" "$(awk -v a="$rps" -v b="$base_get_rps" 'BEGIN {printf "%.3f", a/b}')" "$ratio"
   done
+fi
+if ((${#memory_results[@]})); then
+  echo
+  echo "Peak resident memory (VmHWM) of each server, at the end of its runs"
+  printf '%-22s %10s %12s\n' "server" "MiB" "vs constant"
+  base_mb=$(peak_mb "${PIDS[0]}")
+  printf '%-22s %10s %12s\n' "constant actix-web" "$base_mb" "1.0"
+  for r in "${memory_results[@]}"; do
+    read -r name mb <<<"$r"
+    printf '%-22s %10s %12s\n' "heard ($name)" "$mb" "$(awk -v a="$mb" -v b="$base_mb" 'BEGIN {printf "%.1f", a/b}')"
+  done
+fi
+if [ "$WHAT" = all ]; then
+  echo
+  echo "Email delivery"
+  run_delivery
 fi
 ((${#results[@]})) || exit 0
 echo
