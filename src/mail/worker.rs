@@ -282,9 +282,15 @@ impl MailWorker {
     /// progress at shutdown finishes (each is bounded by the send timeout) and is recorded.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!(mailer = %self.mailer.describe(), "mail worker started");
+        // The schedule runs at start and then once per tick, not on every wake-up: under a
+        // stream of notes the worker wakes for each one.
+        let mut scheduled: Option<std::time::Instant> = None;
         loop {
-            if let Err(e) = self.run_schedule_at(crate::store::now()).await {
-                tracing::error!(error = %format!("{e:#}"), "mail worker: schedule failed");
+            if scheduled.is_none_or(|at| at.elapsed() >= self.config.tick) {
+                scheduled = Some(std::time::Instant::now());
+                if let Err(e) = self.run_schedule_at(crate::store::now()).await {
+                    tracing::error!(error = %format!("{e:#}"), "mail worker: schedule failed");
+                }
             }
             if let Err(e) = self.drain().await {
                 tracing::error!(error = %format!("{e:#}"), "mail worker: drain failed");

@@ -1,5 +1,6 @@
 //! CSV exports of notes and complaint cases for a subject (a manager's teams, one team, or
-//! everything), read in keyset batches so a large export never holds every row at once.
+//! everything), read in keyset batches and handed over a batch at a time, so a large export
+//! is streamed and never held whole in memory.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -8,6 +9,7 @@ use super::stats::Subject;
 use crate::db::DbConn;
 use crate::db::ids::{FeedbackId, StaffId, TeamId};
 use crate::db::schema::{cases, feedback, staff, teams};
+use crate::error::AppError;
 
 const BATCH: i64 = 5000;
 
@@ -41,8 +43,25 @@ type NoteRow = (
     Option<String>,
 );
 
+/// Receives the CSV a batch of rows at a time; an error stops the export (say, the client left).
+pub type Emit<'a> = &'a mut dyn FnMut(Vec<u8>) -> Result<(), AppError>;
+
+fn flush(out: csv::Writer<Vec<u8>>, emit: Emit<'_>) -> Result<(), AppError> {
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::internal(e.into_error()))?;
+    emit(bytes)
+}
+
+/// A writer for the next batch: no header row.
+fn next_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new())
+}
+
 /// Every note of the subject, oldest first, as CSV.
-pub fn notes_csv(conn: &mut DbConn, subject: &Subject) -> Result<Vec<u8>, crate::error::AppError> {
+pub fn notes_csv(conn: &mut DbConn, subject: &Subject, emit: Emit<'_>) -> Result<(), AppError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
         "reference",
@@ -59,7 +78,7 @@ pub fn notes_csv(conn: &mut DbConn, subject: &Subject) -> Result<Vec<u8>, crate:
         "status",
         "body",
     ])
-    .map_err(crate::error::AppError::internal)?;
+    .map_err(AppError::internal)?;
     let mut after: Option<FeedbackId> = None;
     loop {
         let mut q = feedback::table
@@ -116,15 +135,14 @@ pub fn notes_csv(conn: &mut DbConn, subject: &Subject) -> Result<Vec<u8>, crate:
                 r.12.as_str(),
                 &cell(r.13.as_deref().unwrap_or("")),
             ])
-            .map_err(crate::error::AppError::internal)?;
+            .map_err(AppError::internal)?;
         }
         after = rows.last().map(|r| r.0.clone());
+        flush(std::mem::replace(&mut out, next_writer()), emit)?;
         if done {
-            break;
+            return Ok(());
         }
     }
-    out.into_inner()
-        .map_err(|e| crate::error::AppError::internal(e.into_error()))
 }
 
 type CaseRow = (
@@ -143,7 +161,7 @@ type CaseRow = (
 );
 
 /// Every complaint case of the subject, oldest first, as CSV.
-pub fn cases_csv(conn: &mut DbConn, subject: &Subject) -> Result<Vec<u8>, crate::error::AppError> {
+pub fn cases_csv(conn: &mut DbConn, subject: &Subject, emit: Emit<'_>) -> Result<(), AppError> {
     let names: std::collections::HashMap<StaffId, String> = staff::table
         .select((staff::id, staff::name))
         .load::<(StaffId, String)>(conn)?
@@ -170,7 +188,7 @@ pub fn cases_csv(conn: &mut DbConn, subject: &Subject) -> Result<Vec<u8>, crate:
         "assignee",
         "resolution",
     ])
-    .map_err(crate::error::AppError::internal)?;
+    .map_err(AppError::internal)?;
     let mut after: Option<FeedbackId> = None;
     loop {
         let mut q = cases::table
@@ -234,15 +252,14 @@ pub fn cases_csv(conn: &mut DbConn, subject: &Subject) -> Result<Vec<u8>, crate:
                 &cell(&name(&r.9)),
                 &cell(r.8.as_deref().unwrap_or("")),
             ])
-            .map_err(crate::error::AppError::internal)?;
+            .map_err(AppError::internal)?;
         }
         after = rows.last().map(|r| r.0.clone());
+        flush(std::mem::replace(&mut out, next_writer()), emit)?;
         if done {
-            break;
+            return Ok(());
         }
     }
-    out.into_inner()
-        .map_err(|e| crate::error::AppError::internal(e.into_error()))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chrono::{Datelike, Duration as Span, NaiveTime, Weekday};
+use chrono::Duration as Span;
 use diesel::prelude::*;
 use heard::config::Secret;
 use heard::db::ids::{FeedbackId, StaffId, StoryId};
@@ -179,11 +179,7 @@ async fn send_one_of_each(app: &TestApp) {
     drop(c);
     // Digests on the next Monday morning (the notes are from this week), escalation once
     // the complaint is overdue; then the case's steps.
-    let mut monday = heard::store::now().date().succ_opt().unwrap();
-    while monday.weekday() != Weekday::Mon {
-        monday = monday.succ_opt().unwrap();
-    }
-    let monday = monday.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap());
+    let monday = crate::schedule::next_monday(9);
     let report = app.worker.run_schedule_at(monday).await.unwrap();
     assert_eq!((report.moderation_digests, report.weekly_digests), (1, 1));
     let overdue = heard::store::now() + Span::hours(49);

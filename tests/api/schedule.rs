@@ -13,7 +13,7 @@ use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
 use crate::staff::{set_passwords, signed_in};
 
 /// The next Monday at `hour`:00 UTC after now.
-fn next_monday(hour: u32) -> NaiveDateTime {
+pub fn next_monday(hour: u32) -> NaiveDateTime {
     let now = heard::store::now();
     let mut day = now.date();
     loop {
