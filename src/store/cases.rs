@@ -352,11 +352,7 @@ fn reply(
             "This customer left no email address, so there is no way to reply.",
         ));
     };
-    let sent: i64 = crate::db::schema::note_events::table
-        .filter(crate::db::schema::note_events::feedback_id.eq(&facts.note.id))
-        .filter(crate::db::schema::note_events::kind.eq(EventKind::Reply.as_str()))
-        .count()
-        .get_result(conn)?;
+    let sent = events::count(conn, &facts.note.id, EventKind::Reply)?;
     if sent >= 3 {
         return Err(refuse("message", "Three replies to one note is the limit."));
     }

@@ -54,6 +54,15 @@ pub fn record(
         .map(drop)
 }
 
+/// How many events of one kind a note has.
+pub fn count(conn: &mut DbConn, feedback: &FeedbackId, kind: EventKind) -> QueryResult<i64> {
+    note_events::table
+        .filter(note_events::feedback_id.eq(feedback))
+        .filter(note_events::kind.eq(kind.as_str()))
+        .count()
+        .get_result(conn)
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Event {
     pub kind: String,

@@ -245,11 +245,7 @@ async fn refusals_change_nothing(backend: Backend) {
     .await;
     assert_eq!(res.status(), 422);
     // James is not on Grace's teams.
-    let james: String = heard::db::schema::staff::table
-        .filter(heard::db::schema::staff::handle.eq("james"))
-        .select(heard::db::schema::staff::id)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap();
+    let james = app.staff_id("james");
     let res = step(
         &app,
         &grace,
@@ -305,11 +301,7 @@ async fn a_manager_assigns_and_the_assignee_may_act(backend: Backend) {
     )
     .await;
     let grace = signed_in(&app, "grace@example.com").await;
-    let maria_id: String = heard::db::schema::staff::table
-        .filter(heard::db::schema::staff::handle.eq("maria"))
-        .select(heard::db::schema::staff::id)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap();
+    let maria_id = app.staff_id("maria");
     let res = step(
         &app,
         &grace,
@@ -418,13 +410,7 @@ async fn an_overdue_complaint_escalates_once(backend: Backend) {
     assert_eq!(report.escalated, 1);
     assert_eq!(templates_to(&app, "priya@example.com"), ["case_escalated"]);
     // A second instance (its own worker and schedule) and a second run change nothing.
-    let mailer = heard::mail::Mailer::from_settings(&app.settings).unwrap();
-    let state = heard::app::AppState::new(
-        heard::db::open(&app.settings.database).unwrap(),
-        app.settings.clone(),
-        heard::config::Secret::new(crate::helpers::TEST_SECRET),
-    );
-    let other = heard::mail::worker::MailWorker::for_app(&state, mailer).unwrap();
+    let other = app.second_worker();
     let (a, b) = tokio::join!(
         app.worker.run_schedule_at(later),
         other.run_schedule_at(later)
@@ -493,11 +479,7 @@ async fn escalation_goes_to_the_managers_manager(backend: Backend) {
             &heard::store::audit::Actor::System("test"),
         )
         .unwrap();
-        let ola: heard::db::ids::StaffId = heard::db::schema::staff::table
-            .filter(heard::db::schema::staff::handle.eq("ola"))
-            .select(heard::db::schema::staff::id)
-            .first(&mut c)
-            .unwrap();
+        let ola = heard::db::ids::StaffId::parse(&app.staff_id("ola")).unwrap();
         heard::store::teams::set_manager(&mut c, &support.id, &ola).unwrap();
         let care = heard::store::teams::find_by_name(&mut c, &TeamName::parse("Care").unwrap())
             .unwrap()

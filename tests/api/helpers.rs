@@ -171,6 +171,29 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// The mail worker of a second instance on the same database: its own pool, its own
+    /// schedule, nothing shared with this app's worker but the database.
+    pub fn second_worker(&self) -> heard::mail::worker::MailWorker {
+        let mailer = heard::mail::Mailer::from_settings(&self.settings).expect("mailer");
+        let state = AppState::new(
+            heard::db::open(&self.settings.database).expect("second pool"),
+            self.settings.clone(),
+            Secret::new(TEST_SECRET),
+        );
+        heard::mail::worker::MailWorker::for_app(&state, mailer).expect("second worker")
+    }
+
+    /// The id of the staff member with this handle.
+    pub fn staff_id(&self, handle: &str) -> String {
+        use diesel::prelude::*;
+        use heard::db::schema::staff;
+        staff::table
+            .filter(staff::handle.eq(handle))
+            .select(staff::id)
+            .first(&mut self.pool.get().expect("conn"))
+            .expect("a staff member with that handle")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

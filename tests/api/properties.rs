@@ -77,9 +77,15 @@ proptest! {
             prop_assert_eq!(Reference::parse(r.as_str()), Ok(r.clone()));
         }
         let _ = Password::parse(&input);
-        for result in [Role::parse(&input).is_ok(), Display::parse(&input).is_ok(),
-                       Channel::parse(&input).is_ok(), FeedbackKind::parse(&input).is_ok()] {
-            let _ = result;
+        // The closed sets accept exactly their own spellings.
+        let spellings = [
+            Role::parse(&input).map(|v| v.as_str()),
+            Display::parse(&input).map(|v| v.as_str()),
+            Channel::parse(&input).map(|v| v.as_str()),
+            FeedbackKind::parse(&input).map(|v| v.as_str()),
+        ];
+        for spelling in spellings.into_iter().flatten() {
+            prop_assert_eq!(spelling, input.as_str());
         }
         match parse_tags(&input) {
             Ok(tags) => prop_assert!(tags.len() <= 10 && tags.iter().all(|t| !t.is_empty() && t.len() <= 40)),

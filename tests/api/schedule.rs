@@ -103,13 +103,7 @@ async fn managers_get_each_digest_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!((again.moderation_digests, again.weekly_digests), (0, 0));
-    let mailer = heard::mail::Mailer::from_settings(&app.settings).unwrap();
-    let state = heard::app::AppState::new(
-        heard::db::open(&app.settings.database).unwrap(),
-        app.settings.clone(),
-        heard::config::Secret::new(crate::helpers::TEST_SECRET),
-    );
-    let other = heard::mail::worker::MailWorker::for_app(&state, mailer).unwrap();
+    let other = app.second_worker();
     let report = other
         .run_schedule_at(monday + Span::hours(1))
         .await
