@@ -11,18 +11,21 @@ use actix_web::{App, HttpServer, web};
 use crate::config::{Secret, Settings};
 use crate::db::Pool;
 
-/// Wrong passwords an account may see in 15 minutes before it is locked for the rest of them.
-pub const LOGIN_FAILURES_PER_ACCOUNT: u32 = 10;
+/// Sign-in attempts one client may make per minute, whatever the accounts.
+pub const LOGINS_PER_MINUTE: u32 = 20;
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub secret_key: Secret,
-    pub rate_limiter: crate::web::abuse::RateLimiter,
-    /// Sign-in attempts: per client address, and failures per account.
-    pub login_ip_limiter: crate::web::abuse::RateLimiter,
-    pub login_failures: crate::web::abuse::FailureLimiter,
+    /// Public POSTs per client and minute.
+    pub rate_limiter: crate::web::abuse::Limiter,
+    /// Sign-in attempts per client and minute (wrong passwords are throttled per account
+    /// and client in the database, see `store::limits`).
+    pub login_limiter: crate::web::abuse::Limiter,
+    /// CSV exports being written now.
+    pub exports: crate::web::staff::exports::ExportSlots,
     /// Wakes the mail worker as soon as new emails are queued.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
     /// What the mail worker has done since start-up (for `/metrics`).
@@ -31,17 +34,16 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: Pool, settings: Arc<Settings>, secret_key: Secret) -> Self {
-        let rate_limiter = crate::web::abuse::RateLimiter::new(settings.rate_limit_per_minute);
+        use crate::web::abuse::Limiter;
+        // Several instances share one PostgreSQL, so they share its counters too.
+        let shared = matches!(settings.database, crate::db::DatabaseUrl::Postgres(_));
         Self {
+            rate_limiter: Limiter::new("public", settings.rate_limit_per_minute, shared),
+            login_limiter: Limiter::new("login", LOGINS_PER_MINUTE, shared),
             pool,
             settings,
             secret_key,
-            rate_limiter,
-            login_ip_limiter: crate::web::abuse::RateLimiter::new(20),
-            login_failures: crate::web::abuse::FailureLimiter::new(
-                LOGIN_FAILURES_PER_ACCOUNT,
-                std::time::Duration::from_secs(15 * 60),
-            ),
+            exports: Default::default(),
             mail_wakeup: Arc::default(),
             mail_stats: Arc::default(),
         }
@@ -96,6 +98,7 @@ pub fn start(
             .app_data(crate::web::errors::json_config())
             .configure(crate::web::routes::configure)
             .wrap(ErrorHandlers::new().default_handler(crate::web::errors::render))
+            .wrap(from_fn(crate::web::origin::refuse_cross_site_posts))
             .wrap(from_fn(crate::web::middleware::security_headers))
             .wrap(Compress::default())
             .wrap(from_fn(crate::web::middleware::session_refresh))

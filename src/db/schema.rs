@@ -55,6 +55,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         content_hash -> Nullable<Text>,
+        receipt_generation -> Integer,
+        receipt_resent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -172,6 +174,38 @@ diesel::table! {
         key -> Text,
         value -> Text,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttles (account, client) {
+        account -> Text,
+        client -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_counters (bucket) {
+        bucket -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
+diesel::table! {
+    used_form_tokens (nonce) {
+        nonce -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reset_requests (id) {
+        id -> Text,
+        email -> Text,
+        requested_at -> Timestamp,
     }
 }
 

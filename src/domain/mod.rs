@@ -13,6 +13,7 @@ pub mod staff_csv;
 pub mod story;
 mod submission;
 mod text;
+pub mod throttle;
 
 pub use email::Email;
 pub use feedback::{Channel, Display, FeedbackBody, FeedbackKind};

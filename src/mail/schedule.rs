@@ -61,6 +61,11 @@ impl Schedule {
             )
         })
         .await?;
+        // Spent form tokens, old rate windows and forgotten throttles.
+        db::run(&self.pool, move |c| {
+            Ok(crate::store::limits::purge(c, now)?)
+        })
+        .await?;
         if now.hour() < DIGEST_HOUR {
             return Ok(report);
         }

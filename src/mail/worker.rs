@@ -83,6 +83,8 @@ pub struct MailWorker {
     wake: Arc<Notify>,
     pub stats: Arc<MailStats>,
     schedule: Option<Arc<Schedule>>,
+    /// Where links in the emails the worker writes itself point (password resets).
+    base_url: String,
 }
 
 enum Outcome {
@@ -117,6 +119,7 @@ impl MailWorker {
             wake,
             stats: Arc::default(),
             schedule: None,
+            base_url: settings.base_url.clone(),
         })
     }
 
@@ -221,6 +224,12 @@ impl MailWorker {
     /// Sends everything due at `now` (tests pass a later `now` instead of waiting).
     pub async fn drain_at(&self, now: NaiveDateTime) -> Result<DrainReport, AppError> {
         let mut report = DrainReport::default();
+        // "Forgot my password" requests wait here, so the web answer never depends on them.
+        let base = self.base_url.clone();
+        db::run(&self.pool, move |c| {
+            crate::store::accounts::serve_reset_requests(c, &base)
+        })
+        .await?;
         loop {
             let (lease, batch) = (self.config.lease, self.config.batch);
             let rows = db::run(&self.pool, move |c| {

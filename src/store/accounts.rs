@@ -2,7 +2,7 @@
 //! through the outbox, in the same transaction as the token.
 
 use chrono::Duration;
-use diesel::QueryResult;
+use diesel::prelude::*;
 
 use super::outbox::{self, NewMail};
 use super::staff::{self, Staff};
@@ -101,5 +101,43 @@ pub fn set_password_with(
     staff::set_password(conn, &id, hash)?;
     tokens::use_up_for(conn, TokenKind::PasswordReset, &id)?;
     tokens::use_up_for(conn, TokenKind::Invitation, &id)?;
+    // Whoever proved they hold the mailbox starts with a clean slate of wrong passwords.
+    super::limits::login_clear(conn, &person.email.to_lowercase())?;
     staff::find(conn, &id).map(|p| p.or(Some(person)))
+}
+
+/// Takes a "forgot my password" request for later: the same single insert whether or not
+/// the address has an account, so the answer takes the same time either way.
+pub fn queue_reset(conn: &mut DbConn, email: &str) -> QueryResult<()> {
+    use crate::db::schema::reset_requests;
+    diesel::insert_into(reset_requests::table)
+        .values((
+            reset_requests::id.eq(uuid::Uuid::now_v7().to_string()),
+            reset_requests::email.eq(email),
+            reset_requests::requested_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Serves queued reset requests (the mail worker calls this): a link for each address that
+/// belongs to an active account, nothing for the others. Returns how many were served.
+pub fn serve_reset_requests(conn: &mut DbConn, base_url: &str) -> Result<usize, AppError> {
+    use crate::db::schema::reset_requests;
+    let waiting: Vec<(String, String)> = reset_requests::table
+        .order(reset_requests::requested_at.asc())
+        .select((reset_requests::id, reset_requests::email))
+        .limit(100)
+        .load(conn)?;
+    for (id, email) in &waiting {
+        crate::db::write_tx(conn, |c| {
+            // Claimed by deleting: another instance serving the same row finds nothing.
+            let claimed = diesel::delete(reset_requests::table.find(id)).execute(c)?;
+            if claimed == 1 {
+                request_reset(c, email, base_url)?;
+            }
+            Ok::<_, AppError>(())
+        })?;
+    }
+    Ok(waiting.len())
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::events::{self, EventKind};
-use super::inbox::Scope;
+use super::inbox::{OpenComplaints, Scope};
 use super::note_facts::{Links, NoteFacts};
 use super::responsible::contact;
 use super::settings;
@@ -110,7 +110,7 @@ fn in_scope(scope: &Scope, facts: &NoteFacts) -> bool {
     let n = &facts.note;
     match scope {
         Scope::All => true,
-        Scope::Own(me) => n.rep_id.as_ref() == Some(me),
+        Scope::Own(me, _) => n.rep_id.as_ref() == Some(me),
         Scope::Teams(me, teams) => {
             n.rep_id.as_ref() == Some(me) || n.team_id.as_ref().is_some_and(|t| teams.contains(t))
         }
@@ -155,7 +155,7 @@ fn assignable(conn: &mut DbConn, who: &Acting<'_>, id: &StaffId) -> QueryResult<
     };
     let ok = match who.scope {
         Scope::All => true,
-        Scope::Own(me) => &person.id == me,
+        Scope::Own(me, _) => &person.id == me,
         Scope::Teams(me, teams) => {
             &person.id == me || person.team_id.as_ref().is_some_and(|t| teams.contains(t))
         }
@@ -434,9 +434,16 @@ pub fn open_by_age(conn: &mut DbConn, scope: &Scope, limit: i64) -> QueryResult<
         .into_boxed();
     query = match scope {
         Scope::All => query,
-        Scope::Own(id) => query.filter(
+        Scope::Own(id, OpenComplaints::Shown) => query.filter(
             feedback::rep_id
                 .eq(id.clone())
+                .or(cases::assignee_id.eq(id.clone())),
+        ),
+        // A complaint about them reaches the rep once acknowledged (or assigned to them).
+        Scope::Own(id, OpenComplaints::Hidden) => query.filter(
+            feedback::rep_id
+                .eq(id.clone())
+                .and(cases::status.ne("open"))
                 .or(cases::assignee_id.eq(id.clone())),
         ),
         Scope::Teams(id, teams) => query.filter(
@@ -484,7 +491,7 @@ pub fn assignees(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<Assignee>>
         .into_boxed();
     query = match scope {
         Scope::All => query,
-        Scope::Own(me) => query.filter(staff::id.eq(me.clone())),
+        Scope::Own(me, _) => query.filter(staff::id.eq(me.clone())),
         Scope::Teams(me, teams) => query.filter(
             staff::id
                 .eq(me.clone())

@@ -104,7 +104,7 @@ pub fn notes_csv(conn: &mut DbConn, subject: &Subject, emit: Emit<'_>) -> Result
             .limit(BATCH)
             .into_boxed();
         q = match subject {
-            Subject::Rep(id) => q.filter(feedback::rep_id.eq(id.clone())),
+            Subject::Rep(id, _) => q.filter(feedback::rep_id.eq(id.clone())),
             Subject::Teams(ids) => q.filter(feedback::team_id.eq_any(ids.clone())),
             Subject::All => q,
         };
@@ -211,7 +211,7 @@ pub fn cases_csv(conn: &mut DbConn, subject: &Subject, emit: Emit<'_>) -> Result
             .limit(BATCH)
             .into_boxed();
         q = match subject {
-            Subject::Rep(id) => q.filter(feedback::rep_id.eq(id.clone())),
+            Subject::Rep(id, _) => q.filter(feedback::rep_id.eq(id.clone())),
             Subject::Teams(ids) => q.filter(feedback::team_id.eq_any(ids.clone())),
             Subject::All => q,
         };

@@ -13,7 +13,8 @@ use super::staff::Staff;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    Own(StaffId),
+    /// A rep: notes about them (and cases assigned to them).
+    Own(StaffId, OpenComplaints),
     Teams(StaffId, Vec<TeamId>),
     All,
 }
@@ -41,11 +42,36 @@ pub fn managed_teams(conn: &mut DbConn, manager: &StaffId) -> QueryResult<Vec<Te
     Ok(found)
 }
 
+/// Whether a rep sees a complaint about them before a manager acknowledges it: the
+/// organisation's "complaints reach the rep at once" setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenComplaints {
+    Shown,
+    Hidden,
+}
+
+impl OpenComplaints {
+    pub fn setting(conn: &mut DbConn) -> QueryResult<Self> {
+        let at_once = super::settings::number(conn, super::settings::COMPLAINT_TO_REP_AT_ONCE)?;
+        Ok(if at_once != 0 {
+            Self::Shown
+        } else {
+            Self::Hidden
+        })
+    }
+
+    /// Whether a note of `kind` whose case is `case` (if any) may be shown to the rep it is
+    /// about, unless the case is assigned to them.
+    pub fn allows(self, kind: &str, case: Option<&str>) -> bool {
+        self == Self::Shown || kind != "complaint" || case.is_some_and(|c| c != "open")
+    }
+}
+
 pub fn scope(conn: &mut DbConn, person: &Staff, role: Role) -> QueryResult<Scope> {
     Ok(match role {
         Role::Admin => Scope::All,
         Role::Manager => Scope::Teams(person.id.clone(), managed_teams(conn, &person.id)?),
-        Role::Rep => Scope::Own(person.id.clone()),
+        Role::Rep => Scope::Own(person.id.clone(), OpenComplaints::setting(conn)?),
     })
 }
 
@@ -138,7 +164,15 @@ pub fn list(
         .into_boxed();
     query = match scope {
         Scope::All => query,
-        Scope::Own(id) => query.filter(feedback::rep_id.eq(id.clone())),
+        Scope::Own(id, OpenComplaints::Shown) => query.filter(feedback::rep_id.eq(id.clone())),
+        // Unacknowledged complaints wait for the manager.
+        Scope::Own(id, OpenComplaints::Hidden) => {
+            query.filter(feedback::rep_id.eq(id.clone())).filter(
+                feedback::kind
+                    .ne("complaint")
+                    .or(cases::status.ne("open").assume_not_null()),
+            )
+        }
         Scope::Teams(id, teams) => query.filter(
             feedback::rep_id
                 .eq(id.clone())
@@ -221,7 +255,7 @@ type NoteRow = (
 fn in_scope(scope: &Scope, rep: Option<&StaffId>, team: Option<&TeamId>) -> bool {
     match scope {
         Scope::All => true,
-        Scope::Own(me) => rep == Some(me),
+        Scope::Own(me, _) => rep == Some(me),
         Scope::Teams(me, teams) => rep == Some(me) || team.is_some_and(|t| teams.contains(t)),
     }
 }
@@ -278,6 +312,16 @@ pub fn note(
     };
     if !in_scope(scope, rep_id.as_ref(), team_id.as_ref()) {
         return Ok(None);
+    }
+    if let Scope::Own(_, open) = scope {
+        let case: Option<String> = cases::table
+            .filter(cases::feedback_id.eq(&id))
+            .select(cases::status)
+            .first(conn)
+            .optional()?;
+        if !open.allows(&kind, case.as_deref()) {
+            return Ok(None);
+        }
     }
     let rep = match &rep_id {
         Some(r) => staff::table

@@ -1,6 +1,8 @@
 //! Accepting a customer's note: the note, its story or case, and one outbox row per
-//! recipient, all in one transaction. A retry (same content within minutes, or the same
-//! `Idempotency-Key`) returns the first note instead of storing a second.
+//! recipient, all in one transaction. A retry with the same `Idempotency-Key` from the same
+//! client returns the first result; the same content again within minutes is not stored
+//! twice, and is answered with the reference only (never the first note's receipt link,
+//! which would hand a stranger the key to someone else's note).
 
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
@@ -22,11 +24,31 @@ use crate::mail::render;
 
 /// How long an identical note counts as a resend of the first.
 pub const DUPLICATE_WINDOW_MINUTES: i64 = 10;
+/// How long an `Idempotency-Key` is remembered.
+pub const IDEMPOTENCY_HOURS: i64 = 24;
+/// Receipts one address may be sent per hour, so Heard cannot be used to mail strangers.
+pub const RECEIPTS_PER_ADDRESS_HOUR: i64 = 3;
 
-/// What the intake needs from the running instance.
+/// What the intake needs from the running instance and the request.
 pub struct IntakeContext<'a> {
     pub secret: &'a Secret,
     pub base_url: &'a str,
+    /// Who is asking (a client address, or its IPv6 /64): idempotency keys are theirs alone.
+    pub client: Option<String>,
+    /// The public form's token (its nonce and expiry), spent with the note it brings.
+    pub form_nonce: Option<(String, chrono::NaiveDateTime)>,
+}
+
+/// What became of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored now.
+    Created,
+    /// The same `Idempotency-Key` from the same client: the first result again.
+    Replayed,
+    /// The same content again within minutes: not stored twice. Whether the receipt was
+    /// sent again to the address the note carries.
+    Repeat { receipt_resent: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,15 +56,29 @@ pub struct Accepted {
     pub id: FeedbackId,
     pub reference: String,
     pub status: String,
-    pub receipt_token: String,
-    /// False when this was a resend of a note already stored.
-    pub created: bool,
+    /// The key to the receipt page: only for the one who stored the note (or their retry).
+    pub receipt_token: Option<String>,
+    pub outcome: Outcome,
 }
 
-/// The private token in a customer's receipt link, derived from the note's id with the
-/// secret key (so it can be shown again to a resend) and stored only as a hash.
-pub fn receipt_token(secret: &Secret, id: &FeedbackId) -> String {
-    crate::signing::sign(secret, "receipt", id.as_str())
+/// The message for a public form token that was already used.
+pub const FORM_ALREADY_SENT: &str =
+    "This form was already sent. Please reload the page to send it again.";
+
+/// The private token in a customer's receipt link, derived from the note's id and its
+/// receipt generation with the secret key (so later emails can carry it), and stored only as
+/// a hash. Rotating the link raises the generation, which retires the old token at once.
+pub fn receipt_token(secret: &Secret, id: &FeedbackId, generation: i32) -> String {
+    if generation == 0 {
+        crate::signing::sign(secret, "receipt", id.as_str())
+    } else {
+        crate::signing::sign(secret, "receipt", &format!("{id}:{generation}"))
+    }
+}
+
+/// What is stored of an `Idempotency-Key`: bound to the client that sent it.
+fn idempotency_hash(client: Option<&str>, key: &str) -> String {
+    super::hash_token(&format!("{}\u{0}{key}", client.unwrap_or("")))
 }
 
 fn content_hash(s: &Submission) -> String {
@@ -57,18 +93,62 @@ fn content_hash(s: &Submission) -> String {
     super::hash_token(&parts.join("\u{0}"))
 }
 
-fn existing(conn: &mut DbConn, secret: &Secret, id: FeedbackId) -> QueryResult<Accepted> {
+fn existing(
+    conn: &mut DbConn,
+    id: FeedbackId,
+    token: Option<String>,
+    outcome: Outcome,
+) -> QueryResult<Accepted> {
     let (reference, status): (String, String) = fb::table
         .find(&id)
         .select((fb::reference, fb::status))
         .first(conn)?;
     Ok(Accepted {
-        receipt_token: receipt_token(secret, &id),
+        receipt_token: token,
         id,
         reference,
         status,
-        created: false,
+        outcome,
     })
+}
+
+/// A retry with the same key from the same client within a day: the first result, or a
+/// refusal that says nothing about the first note when the content differs. An older use
+/// of the key is forgotten.
+fn replay(
+    conn: &mut DbConn,
+    ctx: &IntakeContext<'_>,
+    key_hash: &str,
+    content: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<Accepted>, AppError> {
+    let first: Option<(FeedbackId, Option<String>, chrono::NaiveDateTime, i32)> = fb::table
+        .filter(fb::idempotency_key.eq(key_hash))
+        .select((
+            fb::id,
+            fb::content_hash,
+            fb::created_at,
+            fb::receipt_generation,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, first_hash, created, generation)) = first else {
+        return Ok(None);
+    };
+    if created <= now - Duration::hours(IDEMPOTENCY_HOURS) {
+        diesel::update(fb::table.find(&id))
+            .set(fb::idempotency_key.eq(None::<String>))
+            .execute(conn)?;
+        return Ok(None);
+    }
+    if first_hash.as_deref() != Some(content) {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "Idempotency-Key",
+            "This key was already used for a different request. Use a new key for a new note.",
+        )]));
+    }
+    let token = receipt_token(ctx.secret, &id, generation);
+    Ok(Some(existing(conn, id, Some(token), Outcome::Replayed)?))
 }
 
 fn unique_reference(conn: &mut DbConn) -> QueryResult<String> {
@@ -102,20 +182,11 @@ fn accept_in_tx(
 ) -> Result<Accepted, AppError> {
     let now = super::now();
     let hash = content_hash(sub);
-    if let Some(key) = idempotency_key {
-        let first: Option<(FeedbackId, Option<String>)> = fb::table
-            .filter(fb::idempotency_key.eq(key))
-            .select((fb::id, fb::content_hash))
-            .first(conn)
-            .optional()?;
-        if let Some((id, first_hash)) = first {
-            if first_hash.as_deref() != Some(hash.as_str()) {
-                return Err(AppError::Conflict(
-                    "This Idempotency-Key was already used for a different note.".into(),
-                ));
-            }
-            return Ok(existing(conn, ctx.secret, id)?);
-        }
+    let key_hash = idempotency_key.map(|key| idempotency_hash(ctx.client.as_deref(), key));
+    if let Some(key_hash) = &key_hash
+        && let Some(first) = replay(conn, ctx, key_hash, &hash, now)?
+    {
+        return Ok(first);
     }
     let repeat: Option<FeedbackId> = fb::table
         .filter(fb::content_hash.eq(&hash))
@@ -124,7 +195,25 @@ fn accept_in_tx(
         .first(conn)
         .optional()?;
     if let Some(id) = repeat {
-        return Ok(existing(conn, ctx.secret, id)?);
+        let links = super::note_facts::Links {
+            secret: ctx.secret,
+            base_url: ctx.base_url,
+        };
+        let receipt_resent = super::receipts::resend_after_repeat(conn, links, &id, now)?;
+        return Ok(existing(
+            conn,
+            id,
+            None,
+            Outcome::Repeat { receipt_resent },
+        )?);
+    }
+    if let Some((nonce, expires_at)) = &ctx.form_nonce
+        && !super::limits::use_form_token(conn, nonce, *expires_at)?
+    {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "form_token",
+            FORM_ALREADY_SENT,
+        )]));
     }
 
     let rep: Option<Staff> = match &sub.rep {
@@ -197,11 +286,16 @@ fn accept_in_tx(
         customer,
         complaint_to_rep_at_once,
     };
-    let deliveries = routing::route_new_note(&facts);
+    let mut deliveries = routing::route_new_note(&facts);
+    if let Some(email) = &sub.customer_email
+        && !super::outbox::may_send_receipt(conn, email.as_str(), now)?
+    {
+        deliveries.retain(|d| d.mail != Mail::Receipt);
+    }
 
     let id = FeedbackId::new();
     let reference = unique_reference(conn)?;
-    let token = receipt_token(ctx.secret, &id);
+    let token = receipt_token(ctx.secret, &id, 0);
     let thanks = sub.kind == FeedbackKind::Thanks;
     let status = if thanks && sub.consent_publish {
         "awaiting_moderation"
@@ -227,7 +321,7 @@ fn accept_in_tx(
             channel: sub.channel.map(|c| c.as_str().into()),
             status: status.into(),
             receipt_token_hash: Some(super::hash_token(&token)),
-            idempotency_key: idempotency_key.map(str::to_owned),
+            idempotency_key: key_hash,
             created_at: now,
             updated_at: now,
             content_hash: Some(hash),
@@ -339,7 +433,7 @@ fn accept_in_tx(
         id,
         reference,
         status: status.into(),
-        receipt_token: token,
-        created: true,
+        receipt_token: Some(token),
+        outcome: Outcome::Created,
     })
 }

@@ -10,6 +10,7 @@ pub mod exports;
 pub mod feedback;
 pub mod inbox;
 pub mod intake;
+pub mod limits;
 pub mod moderation;
 pub mod note_facts;
 pub mod outbox;

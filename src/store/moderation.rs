@@ -102,7 +102,7 @@ fn load(conn: &mut DbConn, scope: &Scope, only: Option<&StoryId>) -> QueryResult
     query = match scope {
         Scope::All => query,
         Scope::Teams(_, teams) => query.filter(stories::team_id.eq_any(teams.clone())),
-        Scope::Own(_) => query.filter(stories::id.eq("")),
+        Scope::Own(..) => query.filter(stories::id.eq("")),
     };
     let rows: Vec<RowTuple> = query.load(conn)?;
     Ok(rows
@@ -224,7 +224,11 @@ fn mail_base(
         (_, Some(team)) => format!("a member of the {team} team"),
         _ => "the person who helped you".into(),
     };
-    let token = super::intake::receipt_token(ctx.secret, &row.feedback_id);
+    let generation: i32 = crate::db::schema::feedback::table
+        .find(&row.feedback_id)
+        .select(crate::db::schema::feedback::receipt_generation)
+        .first(conn)?;
+    let token = super::intake::receipt_token(ctx.secret, &row.feedback_id, generation);
     let mut c = tera::Context::new();
     c.insert("base_url", ctx.base_url);
     c.insert("public_name", &display.public_name(person.as_ref()));

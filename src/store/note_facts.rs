@@ -37,6 +37,8 @@ pub struct NoteRow {
     pub body: Option<String>,
     pub status: String,
     pub created_at: NaiveDateTime,
+    pub consent_publish: bool,
+    pub receipt_generation: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -96,7 +98,7 @@ impl NoteFacts {
             .as_deref()
             .and_then(|s| PersonName::parse(s).ok());
         let display = Display::parse(&n.display).unwrap_or(Display::Anonymous);
-        let token = super::intake::receipt_token(links.secret, &n.id);
+        let token = super::intake::receipt_token(links.secret, &n.id, n.receipt_generation);
         let customer_name = n
             .customer_name
             .clone()
@@ -128,6 +130,7 @@ impl NoteFacts {
             &format!("{}/receipt/{token}", links.base_url),
         );
         c.insert("received", &n.created_at.format("%-d %B %Y").to_string());
+        c.insert("consent_publish", &n.consent_publish);
         c
     }
 

@@ -70,6 +70,18 @@ pub fn enqueue(conn: &mut DbConn, mails: &[NewMail]) -> QueryResult<usize> {
     Ok(added)
 }
 
+/// Whether one more receipt may go to `email` at `now`: at most
+/// [`super::intake::RECEIPTS_PER_ADDRESS_HOUR`] an hour, whoever asks.
+pub fn may_send_receipt(conn: &mut DbConn, email: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let sent: i64 = outbox::table
+        .filter(outbox::recipient.eq(email))
+        .filter(outbox::template.eq("receipt"))
+        .filter(outbox::created_at.gt(now - chrono::Duration::hours(1)))
+        .count()
+        .get_result(conn)?;
+    Ok(sent < super::intake::RECEIPTS_PER_ADDRESS_HOUR)
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct Mail {

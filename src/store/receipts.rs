@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::note_facts::{Links, NoteFacts};
 use crate::db::ids::{FeedbackId, StaffId};
 use crate::db::schema::{cases, feedback, note_events, outbox, staff, stories, teams};
 use crate::db::{DbConn, write_tx};
@@ -120,6 +121,97 @@ pub fn view(conn: &mut DbConn, token_hash: &str) -> Result<ReceiptView, AppError
         consent_publish: consent,
         rep_public,
         created: created.format("%-d %B %Y, %H:%M UTC").to_string(),
+    })
+}
+
+/// Queues the receipt email (with the current link) to the note's customer, if they left an
+/// address and it has not had its receipts for the hour; true when queued.
+fn queue_receipt(
+    conn: &mut DbConn,
+    links: Links<'_>,
+    id: &FeedbackId,
+    key: String,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let Some(facts) = NoteFacts::load(conn, id)? else {
+        return Ok(false);
+    };
+    let Some(customer) = facts.customer() else {
+        return Ok(false);
+    };
+    if !super::outbox::may_send_receipt(conn, &customer.email, now)? {
+        return Ok(false);
+    }
+    let mut context = facts.context(links);
+    context.insert(
+        "due_hours",
+        &super::settings::number(conn, super::settings::COMPLAINT_DUE_HOURS)?,
+    );
+    facts.queue(conn, "receipt", key, &customer, &context)?;
+    Ok(true)
+}
+
+/// The same note sent again: its receipt goes again to the address the note carries (not
+/// to whoever sent the repeat), at most once an hour. True when it was queued.
+pub fn resend_after_repeat(
+    conn: &mut DbConn,
+    links: Links<'_>,
+    id: &FeedbackId,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let last: Option<NaiveDateTime> = feedback::table
+        .find(id)
+        .select(feedback::receipt_resent_at)
+        .first(conn)?;
+    if last.is_some_and(|at| at > now - chrono::Duration::hours(1)) {
+        return Ok(false);
+    }
+    let key = format!("receipt-again:{id}:{}", now.and_utc().timestamp());
+    let queued = queue_receipt(conn, links, id, key, now)?;
+    if queued {
+        diesel::update(feedback::table.find(id))
+            .set(feedback::receipt_resent_at.eq(now))
+            .execute(conn)?;
+    }
+    Ok(queued)
+}
+
+/// A new private link for the note behind `token_hash`: the old one stops working at once.
+/// The customer's address (if any) is sent the new link. Returns the new token.
+pub fn rotate(conn: &mut DbConn, links: Links<'_>, token_hash: &str) -> Result<String, AppError> {
+    write_tx(conn, |conn| {
+        let row = find(conn, token_hash)?.ok_or(AppError::NotFound)?;
+        let id = row.0;
+        let now = super::now();
+        let generation: i32 = feedback::table
+            .find(&id)
+            .select(feedback::receipt_generation)
+            .first::<i32>(conn)?
+            + 1;
+        let token = super::intake::receipt_token(links.secret, &id, generation);
+        diesel::update(feedback::table.find(&id))
+            .set((
+                feedback::receipt_generation.eq(generation),
+                feedback::receipt_token_hash.eq(super::hash_token(&token)),
+                feedback::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        queue_receipt(
+            conn,
+            links,
+            &id,
+            format!("receipt-rotated:{id}:{generation}"),
+            now,
+        )?;
+        super::audit::record(
+            conn,
+            &super::audit::Actor::System("customer"),
+            "feedback.rotate_receipt",
+            Some(id.as_str()),
+            None,
+            None,
+        )?;
+        Ok(token)
     })
 }
 

@@ -5,7 +5,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::inbox::Scope;
+use super::inbox::{OpenComplaints, Scope};
 use crate::db::DbConn;
 use crate::db::ids::{StaffId, TeamId};
 use crate::db::schema::{cases, feedback, staff, stories, story_tags};
@@ -13,7 +13,8 @@ use crate::db::schema::{cases, feedback, staff, stories, story_tags};
 /// Which notes count: a rep's own, some teams', or all.
 #[derive(Debug, Clone)]
 pub enum Subject {
-    Rep(StaffId),
+    /// A rep's own notes; open complaints only if they may see them yet.
+    Rep(StaffId, OpenComplaints),
     Teams(Vec<TeamId>),
     All,
 }
@@ -22,7 +23,7 @@ impl Subject {
     /// What a viewer's stats cover: a rep their own notes, a manager their teams.
     pub fn of(scope: &Scope) -> Self {
         match scope {
-            Scope::Own(me) => Self::Rep(me.clone()),
+            Scope::Own(me, open) => Self::Rep(me.clone(), *open),
             Scope::Teams(_, teams) => Self::Teams(teams.clone()),
             Scope::All => Self::All,
         }
@@ -107,7 +108,16 @@ fn count(
         q = q.filter(feedback::created_at.lt(to));
     }
     q = match subject {
-        Subject::Rep(id) => q.filter(feedback::rep_id.eq(id.clone())),
+        Subject::Rep(id, OpenComplaints::Shown) => q.filter(feedback::rep_id.eq(id.clone())),
+        Subject::Rep(id, OpenComplaints::Hidden) => {
+            q.filter(feedback::rep_id.eq(id.clone())).filter(
+                feedback::kind.ne("complaint").or(feedback::id.eq_any(
+                    cases::table
+                        .filter(cases::status.ne("open"))
+                        .select(cases::feedback_id),
+                )),
+            )
+        }
         Subject::Teams(teams) => q.filter(feedback::team_id.eq_any(teams.clone())),
         Subject::All => q,
     };
@@ -159,7 +169,10 @@ fn case_times(conn: &mut DbConn, subject: &Subject, now: NaiveDateTime) -> Query
         ))
         .into_boxed();
     q = match subject {
-        Subject::Rep(id) => q.filter(feedback::rep_id.eq(id.clone())),
+        Subject::Rep(id, OpenComplaints::Shown) => q.filter(feedback::rep_id.eq(id.clone())),
+        Subject::Rep(id, OpenComplaints::Hidden) => q
+            .filter(feedback::rep_id.eq(id.clone()))
+            .filter(cases::status.ne("open")),
         Subject::Teams(teams) => q.filter(feedback::team_id.eq_any(teams.clone())),
         Subject::All => q,
     };
@@ -179,7 +192,9 @@ fn case_times(conn: &mut DbConn, subject: &Subject, now: NaiveDateTime) -> Query
         .filter(cases::due_at.le(now))
         .into_boxed();
     overdue = match subject {
-        Subject::Rep(id) => overdue.filter(feedback::rep_id.eq(id.clone())),
+        Subject::Rep(id, OpenComplaints::Shown) => overdue.filter(feedback::rep_id.eq(id.clone())),
+        // Overdue cases are open ones: not the rep's to see yet.
+        Subject::Rep(_, OpenComplaints::Hidden) => overdue.filter(feedback::id.eq("")),
         Subject::Teams(teams) => overdue.filter(feedback::team_id.eq_any(teams.clone())),
         Subject::All => overdue,
     };
@@ -220,7 +235,7 @@ pub fn compute(
         .filter(stories::status.eq("published"))
         .into_boxed();
     published = match subject {
-        Subject::Rep(id) => published.filter(stories::rep_id.eq(id.clone())),
+        Subject::Rep(id, _) => published.filter(stories::rep_id.eq(id.clone())),
         Subject::Teams(teams) => published.filter(stories::team_id.eq_any(teams.clone())),
         Subject::All => published,
     };
@@ -235,7 +250,7 @@ pub fn compute(
         .limit(10)
         .into_boxed();
     themes = match subject {
-        Subject::Rep(id) => themes.filter(stories::rep_id.eq(id.clone())),
+        Subject::Rep(id, _) => themes.filter(stories::rep_id.eq(id.clone())),
         Subject::Teams(teams) => themes.filter(stories::team_id.eq_any(teams.clone())),
         Subject::All => themes,
     };

@@ -1,5 +1,7 @@
-//! Protection for public POSTs: signed form tokens with a minimum fill time, the client's
-//! address (believing `X-Forwarded-For` only from trusted proxies), and per-address rate limits.
+//! Protection for public POSTs: signed, single-use form tokens with a minimum fill time
+//! (bound to the browser where a cookie is needed first), the client's address (believing
+//! `X-Forwarded-For` only from trusted proxies), and per-client rate limits, kept in memory
+//! on SQLite and in the database on PostgreSQL so that every instance shares them.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -7,9 +9,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::HttpRequest;
+use chrono::NaiveDateTime;
 use rand::RngCore;
 
 use crate::config::{Cidr, Secret};
+use crate::db::Pool;
+use crate::domain::throttle::client_of;
+use crate::error::AppError;
 
 /// How long a served form stays valid.
 pub const FORM_TOKEN_TTL_SECS: i64 = 24 * 60 * 60;
@@ -20,6 +26,7 @@ pub enum FormTokenError {
     Forged,
     Expired,
     TooFresh,
+    Used,
 }
 
 impl FormTokenError {
@@ -34,27 +41,65 @@ impl FormTokenError {
             Self::TooFresh => {
                 "That was very quick! Please take a moment to check your note, then send it again."
             }
+            Self::Used => "This form was already sent. Please reload the page to send it again.",
         }
+    }
+}
+
+/// What a valid form token names: its random part (remembered once used, so a token
+/// works once) and when it stops being valid anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormNonce {
+    pub nonce: String,
+    pub expires_at: NaiveDateTime,
+}
+
+fn signed_data(issued: &str, nonce: &str, binding: &str) -> String {
+    if binding.is_empty() {
+        format!("{issued}.{nonce}")
+    } else {
+        format!("{issued}.{nonce}.{binding}")
     }
 }
 
 /// A token for a form served at `now` (Unix seconds): `issued.nonce.signature`.
 pub fn issue_form_token(secret: &Secret, now: i64) -> String {
+    issue_bound_form_token(secret, now, "")
+}
+
+/// A form token that is valid only with `binding` (a value from the browser's own cookie),
+/// so a token taken from one browser does not work in another.
+pub fn issue_bound_form_token(secret: &Secret, now: i64, binding: &str) -> String {
     let mut nonce = [0u8; 8];
     rand::rng().fill_bytes(&mut nonce);
     let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
-    let data = format!("{now}.{nonce}");
-    let sig = crate::signing::sign(secret, "form", &data);
-    format!("{data}.{sig}")
+    let sig = crate::signing::sign(
+        secret,
+        "form",
+        &signed_data(&now.to_string(), &nonce, binding),
+    );
+    format!("{now}.{nonce}.{sig}")
 }
 
 /// Checks a form token posted at `now`; the form must have been open at least `min_secs`.
+/// Whether it was used before is for the caller to check, with the returned nonce.
 pub fn check_form_token(
     secret: &Secret,
     token: &str,
     now: i64,
     min_secs: u64,
-) -> Result<(), FormTokenError> {
+) -> Result<FormNonce, FormTokenError> {
+    check_bound_form_token(secret, token, now, min_secs, "")
+}
+
+/// [`check_form_token`] for a token issued with [`issue_bound_form_token`].
+pub fn check_bound_form_token(
+    secret: &Secret,
+    token: &str,
+    now: i64,
+    min_secs: u64,
+    binding: &str,
+) -> Result<FormNonce, FormTokenError> {
     let token = token.trim();
     if token.is_empty() {
         return Err(FormTokenError::Missing);
@@ -63,7 +108,7 @@ pub fn check_form_token(
     let (Some(issued), Some(nonce), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(FormTokenError::Forged);
     };
-    if !crate::signing::verify(secret, "form", &format!("{issued}.{nonce}"), sig) {
+    if !crate::signing::verify(secret, "form", &signed_data(issued, nonce, binding), sig) {
         return Err(FormTokenError::Forged);
     }
     let issued: i64 = issued.parse().map_err(|_| FormTokenError::Forged)?;
@@ -74,13 +119,20 @@ pub fn check_form_token(
     if age < min_secs as i64 {
         return Err(FormTokenError::TooFresh);
     }
-    Ok(())
+    let expires_at = chrono::DateTime::from_timestamp(issued + FORM_TOKEN_TTL_SECS, 0)
+        .ok_or(FormTokenError::Forged)?
+        .naive_utc();
+    Ok(FormNonce {
+        nonce: nonce.to_owned(),
+        expires_at,
+    })
 }
 
 /// The address of the client: the peer, or — when the peer is a trusted proxy — the
 /// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
+/// An IPv4 peer reached through an IPv6 socket (a `[::]` bind) counts as IPv4.
 pub fn client_ip(req: &HttpRequest, trusted: &[Cidr]) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
+    let peer = unmapped(req.peer_addr()?.ip());
     let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
     if !is_trusted(peer) {
         return Some(peer);
@@ -91,6 +143,7 @@ pub fn client_ip(req: &HttpRequest, trusted: &[Cidr]) -> Option<IpAddr> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse().ok())
+        .map(unmapped)
         .collect();
     Some(
         forwarded
@@ -99,6 +152,65 @@ pub fn client_ip(req: &HttpRequest, trusted: &[Cidr]) -> Option<IpAddr> {
             .find(|ip| !is_trusted(*ip))
             .unwrap_or(peer),
     )
+}
+
+fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// A per-minute budget per client (an IPv4 address or an IPv6 /64): in memory on one
+/// SQLite instance, in the database on PostgreSQL, where several instances share it.
+pub struct Limiter {
+    name: &'static str,
+    per_minute: u32,
+    memory: RateLimiter,
+    shared: bool,
+}
+
+impl Limiter {
+    pub fn new(name: &'static str, per_minute: u32, shared: bool) -> Self {
+        Self {
+            name,
+            per_minute,
+            memory: RateLimiter::new(per_minute),
+            shared,
+        }
+    }
+
+    /// Counts one request from `ip`; over the budget it is a 429 with `Retry-After`.
+    pub async fn check(&self, pool: &Pool, ip: IpAddr) -> Result<(), AppError> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let client = client_of(ip);
+        if !self.shared {
+            return self
+                .memory
+                .check(client, Instant::now())
+                .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs });
+        }
+        let bucket = format!("{}:{client}", self.name);
+        let now = crate::store::now();
+        let (hits, start) = crate::db::run(pool, move |c| {
+            Ok(crate::store::limits::hit(
+                c,
+                &bucket,
+                now,
+                chrono::Duration::seconds(60),
+            )?)
+        })
+        .await?;
+        if u32::try_from(hits).unwrap_or(u32::MAX) > self.per_minute {
+            let left = (start + chrono::Duration::seconds(60) - now).num_seconds();
+            return Err(AppError::RateLimited {
+                retry_after_secs: u64::try_from(left).unwrap_or(1).max(1),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// A fixed one-minute window per address, kept in memory by each instance.
@@ -150,7 +262,12 @@ mod tests {
     fn form_tokens() {
         let key = Secret::new("k".repeat(40));
         let token = issue_form_token(&key, 1_000);
-        assert_eq!(check_form_token(&key, &token, 1_003, 3), Ok(()));
+        let nonce = check_form_token(&key, &token, 1_003, 3).expect("valid");
+        assert_eq!(nonce.nonce, token.split('.').nth(1).unwrap());
+        assert_eq!(
+            nonce.expires_at.and_utc().timestamp(),
+            1_000 + FORM_TOKEN_TTL_SECS
+        );
         assert_eq!(
             check_form_token(&key, &token, 1_001, 3),
             Err(FormTokenError::TooFresh)
@@ -180,6 +297,24 @@ mod tests {
     }
 
     #[test]
+    fn bound_form_tokens_work_only_with_their_binding() {
+        let key = Secret::new("k".repeat(40));
+        let token = issue_bound_form_token(&key, 1_000, "browser-a");
+        assert!(check_bound_form_token(&key, &token, 1_001, 0, "browser-a").is_ok());
+        for other in ["browser-b", ""] {
+            assert_eq!(
+                check_bound_form_token(&key, &token, 1_001, 0, other),
+                Err(FormTokenError::Forged)
+            );
+        }
+        let unbound = issue_form_token(&key, 1_000);
+        assert_eq!(
+            check_bound_form_token(&key, &unbound, 1_001, 0, "browser-a"),
+            Err(FormTokenError::Forged)
+        );
+    }
+
+    #[test]
     fn client_ip_believes_only_trusted_proxies() {
         let proxies = [Cidr::parse("10.0.0.0/8").unwrap()];
         let direct = TestRequest::default()
@@ -193,6 +328,12 @@ mod tests {
             .to_http_request();
         assert_eq!(client_ip(&proxied, &proxies), "198.51.100.9".parse().ok());
         assert_eq!(client_ip(&proxied, &[]), "10.0.0.2".parse().ok());
+        // Behind a `[::]` bind an IPv4 proxy arrives as ::ffff:10.0.0.2 and is still trusted.
+        let mapped = TestRequest::default()
+            .peer_addr("[::ffff:10.0.0.2]:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "198.51.100.9"))
+            .to_http_request();
+        assert_eq!(client_ip(&mapped, &proxies), "198.51.100.9".parse().ok());
     }
 
     #[test]
@@ -214,75 +355,5 @@ mod tests {
         );
         let off = RateLimiter::new(0);
         assert!((0..1000).all(|_| off.check(a, t).is_ok()));
-    }
-}
-
-/// Counts failures per key (an account) in a window; past the limit the key is locked
-/// until the window ends, whatever is tried.
-pub struct FailureLimiter {
-    max: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl FailureLimiter {
-    pub fn new(max: u32, window: Duration) -> Self {
-        Self {
-            max,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, u32)>> {
-        self.failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Seconds until `key` may try again, if it is locked.
-    pub fn locked(&self, key: &str, now: Instant) -> Option<u64> {
-        let map = self.lock();
-        let (start, count) = map.get(key)?;
-        let elapsed = now.duration_since(*start);
-        (*count >= self.max && elapsed < self.window)
-            .then(|| (self.window - elapsed).as_secs().max(1))
-    }
-
-    pub fn fail(&self, key: &str, now: Instant) {
-        let mut map = self.lock();
-        if map.len() > 100_000 {
-            let window = self.window;
-            map.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = map.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-    }
-
-    pub fn clear(&self, key: &str) {
-        self.lock().remove(key);
-    }
-}
-
-#[cfg(test)]
-mod failure_tests {
-    use super::*;
-
-    #[test]
-    fn accounts_lock_after_repeated_failures() {
-        let limiter = FailureLimiter::new(3, Duration::from_secs(900));
-        let t = Instant::now();
-        for _ in 0..3 {
-            assert_eq!(limiter.locked("pat", t), None);
-            limiter.fail("pat", t);
-        }
-        assert!(limiter.locked("pat", t + Duration::from_secs(10)).is_some());
-        assert_eq!(limiter.locked("sam", t), None);
-        assert_eq!(limiter.locked("pat", t + Duration::from_secs(901)), None);
-        limiter.clear("pat");
-        assert_eq!(limiter.locked("pat", t), None);
     }
 }

@@ -34,14 +34,11 @@ pub fn page_with_status(
 }
 
 /// Counts a public POST against its client's per-minute budget.
-pub fn rate_limit(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+pub async fn rate_limit(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
     let Some(ip) = abuse::client_ip(req, &state.settings.trusted_proxies) else {
         return Ok(());
     };
-    state
-        .rate_limiter
-        .check(ip, std::time::Instant::now())
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
+    state.rate_limiter.check(&state.pool, ip).await
 }
 
 /// A fresh form token for a form served now.
@@ -50,11 +47,16 @@ pub fn form_token(state: &AppState) -> String {
 }
 
 /// Checks the form token and the honeypot; the error is one for the top of the form.
-pub fn check_human(state: &AppState, token: &str, honeypot: &str) -> Result<(), FieldError> {
+/// The token is not yet spent: see [`spend`].
+pub fn check_human(
+    state: &AppState,
+    token: &str,
+    honeypot: &str,
+) -> Result<abuse::FormNonce, FieldError> {
     if !honeypot.trim().is_empty() {
         return Err(FieldError::new(
             "form_token",
-            "This form could not be checked. Please reload the page and send it again.",
+            abuse::FormTokenError::Forged.message(),
         ));
     }
     abuse::check_form_token(
@@ -64,4 +66,30 @@ pub fn check_human(state: &AppState, token: &str, honeypot: &str) -> Result<(), 
         state.settings.form_min_seconds,
     )
     .map_err(|e| FieldError::new("form_token", e.message()))
+}
+
+/// Spends a checked form token in its own transaction: a token works once.
+pub async fn spend(state: &AppState, nonce: abuse::FormNonce) -> Result<(), FieldError> {
+    let used = crate::db::run(&state.pool, move |c| {
+        Ok(crate::store::limits::use_form_token(
+            c,
+            &nonce.nonce,
+            nonce.expires_at,
+        )?)
+    })
+    .await;
+    match used {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(FieldError::new(
+            "form_token",
+            abuse::FormTokenError::Used.message(),
+        )),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "could not record a used form token");
+            Err(FieldError::new(
+                "form_token",
+                "We could not check this form just now. Please try again in a moment.",
+            ))
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod forms;
 pub mod metrics;
 pub mod middleware;
+pub mod origin;
 pub mod public;
 pub mod routes;
 pub mod session;

@@ -29,6 +29,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/receipt/{token}/erase",
             web::post().to(public::receipt::erase),
         )
+        .route(
+            "/receipt/{token}/rotate",
+            web::post().to(public::receipt::rotate),
+        )
         .route("/static/{file}", web::get().to(assets::serve))
         .route("/login", web::get().to(staff::login::show))
         .route("/login", web::post().to(staff::login::submit))

@@ -48,7 +48,7 @@ async fn set_password_at(
         .unwrap()
 }
 
-fn plain_client() -> reqwest::Client {
+pub fn plain_client() -> reqwest::Client {
     reqwest::Client::builder()
         .pool_idle_timeout(std::time::Duration::from_secs(1))
         .redirect(reqwest::redirect::Policy::none())
@@ -150,6 +150,7 @@ async fn password_resets_do_not_reveal_accounts(backend: Backend) {
     let unknown = ask("nobody@example.com").await;
     assert_eq!(known, unknown, "the same answer either way");
     assert_eq!(known.0, StatusCode::OK);
+    app.worker.drain().await.unwrap();
     let resets: i64 = outbox::table
         .filter(outbox::template.eq("password_reset"))
         .count()
@@ -180,6 +181,7 @@ async fn password_resets_do_not_reveal_accounts(backend: Backend) {
 
     // An expired link is refused too.
     ask("grace@example.com").await;
+    app.worker.drain().await.unwrap();
     let path = link_in_mail(&app, "grace@example.com", "password_reset");
     diesel::update(tokens::table)
         .set(tokens::expires_at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1)))

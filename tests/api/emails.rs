@@ -168,7 +168,7 @@ async fn send_one_of_each(app: &TestApp) {
         &Acting {
             person: &maria,
             role: Role::Rep,
-            scope: &Scope::Own(maria.id.clone()),
+            scope: &Scope::Own(maria.id.clone(), heard::store::inbox::OpenComplaints::Shown),
         },
         &thanks,
         &reply,

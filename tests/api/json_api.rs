@@ -71,8 +71,14 @@ async fn an_idempotency_key_returns_the_first_result(backend: Backend) {
     let mut different = note();
     different["body"] = json!("Something else entirely.");
     let clash = post(&app, &different, Some("retry-1")).await;
-    assert_eq!(clash.status(), 409);
+    assert_eq!(clash.status(), 422);
     assert_eq!(clash.headers()["content-type"], "application/problem+json");
+    let clash = clash.text().await.unwrap();
+    let reference = first["reference"].as_str().unwrap();
+    assert!(
+        !clash.contains(reference) && !clash.contains("/receipt/"),
+        "{clash}"
+    );
     assert_eq!(notes(&app), 1);
 
     let bad_key = post(&app, &different, Some("sp ace")).await;

@@ -130,7 +130,7 @@ async fn signing_in_sets_a_safe_session_cookie(backend: Backend) {
     assert_eq!(res.headers()["location"], "/login?next=/staff");
 }
 
-async fn wrong_credentials_get_one_answer_and_accounts_lock(backend: Backend) {
+async fn wrong_credentials_get_one_answer(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
@@ -144,20 +144,133 @@ async fn wrong_credentials_get_one_answer_and_accounts_lock(backend: Backend) {
     // Sam has left: his password no longer opens anything.
     let (_, left) = sign_in_as(&app, "sam@example.com", PASSWORD).await;
     assert_eq!(left.status(), StatusCode::UNAUTHORIZED);
+}
 
-    for _ in 1..heard::app::LOGIN_FAILURES_PER_ACCOUNT {
-        sign_in_as(&app, "grace@example.com", "guess guess guess").await;
+/// Signs in as if from `ip` (the test app trusts loopback as a proxy).
+pub async fn sign_in_from(
+    app: &TestApp,
+    ip: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let client = client();
+    let page = client
+        .get(app.url("/login"))
+        .header("x-forwarded-for", ip)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", ip)
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("form_token", form_token(&page).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn wrong_passwords_slow_one_place_and_lock_no_one_out(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |args| {
+        args.trusted_proxies = Some("127.0.0.1/32".into());
+    })
+    .await;
+    seed_org(&app);
+    set_passwords(&app);
+    let attacker = "198.51.100.7";
+    for n in 0..10 {
+        let res = sign_in_from(&app, attacker, "grace@example.com", "guess guess guess").await;
+        assert!(
+            [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&res.status()),
+            "attempt {n}: {}",
+            res.status()
+        );
     }
-    let (_, last_wrong) = sign_in_as(&app, "grace@example.com", "guess guess guess").await;
-    assert_eq!(last_wrong.status(), StatusCode::UNAUTHORIZED);
-    let (_, locked) = sign_in_as(&app, "grace@example.com", PASSWORD).await;
+    let throttled = sign_in_from(&app, attacker, "grace@example.com", PASSWORD).await;
     assert_eq!(
-        locked.status(),
+        throttled.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "locked even with the right password"
+        "from the attacker's address even the right password waits"
     );
-    let (_, other) = sign_in_as(&app, "maria@example.com", PASSWORD).await;
-    assert_eq!(other.status(), 303, "other accounts are not affected");
+    // The owner, elsewhere, signs in at once, and so does anyone else from anywhere.
+    let owner = sign_in_from(&app, "203.0.113.20", "grace@example.com", PASSWORD).await;
+    assert_eq!(owner.status(), 303, "the owner is not locked out");
+    let v6_neighbour = sign_in_from(&app, "2001:db8:5:6::1", "grace@example.com", PASSWORD).await;
+    assert_eq!(v6_neighbour.status(), 303);
+    // A signed-in owner clears the slate everywhere, the attacker's address included.
+    let after = sign_in_from(&app, attacker, "grace@example.com", PASSWORD).await;
+    assert_eq!(
+        after.status(),
+        303,
+        "a successful sign-in forgets the failures"
+    );
+    let rows: i64 = heard::db::schema::login_throttles::table
+        .count()
+        .get_result(&mut app.pool.get().unwrap())
+        .unwrap();
+    assert_eq!(rows, 0);
+}
+
+async fn a_password_reset_clears_the_throttle(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |args| {
+        args.trusted_proxies = Some("127.0.0.1/32".into());
+    })
+    .await;
+    seed_org(&app);
+    set_passwords(&app);
+    for _ in 0..8 {
+        sign_in_from(&app, "198.51.100.8", "maria@example.com", "nope nope nope").await;
+    }
+    let waiting = sign_in_from(&app, "198.51.100.8", "maria@example.com", PASSWORD).await;
+    assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Maria resets her password from that same address.
+    let page = app.get("/password/forgot").await.text().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/password/forgot"))
+        .form(&[
+            ("email", "maria@example.com"),
+            ("form_token", form_token(&page).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    app.worker.drain().await.unwrap();
+    let text: String = heard::db::schema::outbox::table
+        .filter(heard::db::schema::outbox::template.eq("password_reset"))
+        .select(heard::db::schema::outbox::body_text)
+        .first(&mut app.pool.get().unwrap())
+        .unwrap();
+    let start = text.find(&app.address).unwrap() + app.address.len();
+    let path = text[start..].split_whitespace().next().unwrap().to_owned();
+    let page = app.get(&path).await.text().await.unwrap();
+    let res = app
+        .client
+        .post(app.url(&path))
+        .form(&[
+            ("password", "a brand new passphrase"),
+            ("password_confirm", "a brand new passphrase"),
+            ("form_token", form_token(&page).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let back = sign_in_from(
+        &app,
+        "198.51.100.8",
+        "maria@example.com",
+        "a brand new passphrase",
+    )
+    .await;
+    assert_eq!(back.status(), 303, "the reset cleared the throttle");
 }
 
 async fn signing_out_ends_the_session_everywhere(backend: Backend) {
@@ -577,7 +690,9 @@ async fn a_rep_who_declines_is_not_named_on_the_wall(backend: Backend) {
 
 backend_tests!(
     signing_in_sets_a_safe_session_cookie,
-    wrong_credentials_get_one_answer_and_accounts_lock,
+    wrong_credentials_get_one_answer,
+    wrong_passwords_slow_one_place_and_lock_no_one_out,
+    a_password_reset_clears_the_throttle,
     signing_out_ends_the_session_everywhere,
     state_changes_need_the_csrf_token,
     inboxes_show_each_role_its_own_scope,

@@ -61,6 +61,7 @@ async fn withdraw(app: &TestApp, body: &str) {
     let token = heard::store::intake::receipt_token(
         &heard::config::Secret::new(crate::helpers::TEST_SECRET),
         &id,
+        0,
     );
     heard::store::receipts::withdraw(&mut conn, &heard::store::hash_token(&token)).unwrap();
 }

@@ -1,5 +1,6 @@
 //! `POST /api/v1/feedback`: the same intake as the form, for integrations (chat widgets,
-//! ticket systems). `Idempotency-Key` makes a retry return the first result.
+//! ticket systems). `Idempotency-Key` makes a retry from the same client return the first
+//! result for a day; the same note again within minutes gets its reference only.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::domain::{Submission, SubmissionFields};
 use crate::error::{AppError, FieldError};
-use crate::store::intake::{self, IntakeContext};
+use crate::store::intake::{self, IntakeContext, Outcome};
 use crate::web::forms;
 
 /// The customer, as they gave themselves.
@@ -67,6 +68,18 @@ pub struct FeedbackCreated {
     pub status: String,
     /// The customer's private page for this note.
     pub receipt_url: String,
+}
+
+/// The same note was stored a moment ago: it is not stored twice. Only its reference is
+/// given; its private link went to the address the note carries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackRepeated {
+    #[schema(example = "H-7K3P9")]
+    pub reference: String,
+    /// Always true.
+    pub duplicate: bool,
+    /// Whether the receipt was emailed again to the note's address (at most once an hour).
+    pub receipt_resent: bool,
 }
 
 /// One problem with one field of the request.
@@ -136,12 +149,12 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
     path = "/api/v1/feedback",
     tag = "feedback",
     request_body = NewFeedback,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first result instead of storing a duplicate.")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key from the same client within 24 hours return the first result instead of storing a duplicate.")),
     responses(
-        (status = 201, description = "Stored; its emails are queued", body = FeedbackCreated),
-        (status = 409, description = "The Idempotency-Key was used for a different note", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Stored; its emails are queued (or, with `Idempotent-Replayed: true`, the first result for this key)", body = FeedbackCreated),
+        (status = 200, description = "The same note arrived moments ago and is not stored twice", body = FeedbackRepeated),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Some fields are invalid; nothing was stored", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Some fields are invalid, or the Idempotency-Key was used for a different request; nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -151,8 +164,10 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<NewFeedback>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state)?;
+    forms::rate_limit(&req, &state).await?;
     let key = idempotency_key(&req)?;
+    let client = crate::web::abuse::client_ip(&req, &state.settings.trusted_proxies)
+        .map(|ip| crate::domain::throttle::client_of(ip).to_string());
     let input = body.into_inner();
     let fields = SubmissionFields {
         kind: input.kind.unwrap_or_default(),
@@ -172,6 +187,8 @@ pub async fn create(
         let ctx = IntakeContext {
             secret: &worker_state.secret_key,
             base_url: &worker_state.settings.base_url,
+            client,
+            form_nonce: None,
         };
         intake::accept(c, &ctx, &submission, key.as_deref())
     })
@@ -181,18 +198,28 @@ pub async fn create(
         other => other,
     })?;
     state.mail_wakeup.notify_one();
+    let Some(token) = note.receipt_token else {
+        return Ok(HttpResponse::Ok().json(FeedbackRepeated {
+            reference: note.reference,
+            duplicate: true,
+            receipt_resent: matches!(
+                note.outcome,
+                Outcome::Repeat {
+                    receipt_resent: true
+                }
+            ),
+        }));
+    };
+    let receipt_url = format!("{}/receipt/{token}", state.settings.base_url);
     let mut res = HttpResponse::Created();
-    if !note.created {
+    if note.outcome == Outcome::Replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
-    res.insert_header((
-        "Location",
-        format!("{}/receipt/{}", state.settings.base_url, note.receipt_token),
-    ));
+    res.insert_header(("Location", receipt_url.clone()));
     Ok(res.json(FeedbackCreated {
         id: note.id.to_string(),
         reference: note.reference,
         status: note.status,
-        receipt_url: format!("{}/receipt/{}", state.settings.base_url, note.receipt_token),
+        receipt_url,
     }))
 }

@@ -18,6 +18,7 @@ use super::{feedback, reps, stories};
         feedback::CustomerIn,
         feedback::ConsentIn,
         feedback::FeedbackCreated,
+        feedback::FeedbackRepeated,
         feedback::Problem,
         feedback::FieldProblem,
         reps::Rep,

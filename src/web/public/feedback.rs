@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::domain::{Channel, Display, FeedbackKind, Submission, SubmissionFields};
 use crate::error::{AppError, FieldError};
-use crate::store::intake::{self, IntakeContext};
+use crate::store::intake::{self, IntakeContext, Outcome};
 use crate::store::staff::{self, RepProfile};
 use crate::store::teams;
 use crate::web::forms;
@@ -179,14 +179,15 @@ pub async fn create(
     state: web::Data<AppState>,
     form: web::Form<FeedbackForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state)?;
+    forms::rate_limit(&req, &state).await?;
     let form = form.into_inner();
     let kind = FeedbackKind::parse(&form.kind).unwrap_or(FeedbackKind::Thanks);
     let rep = profile(&state, &form.rep).await?;
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    if let Err(error) = forms::check_human(&state, &form.form_token, &form.website) {
-        return render(&state, kind, rep, &form, &[error], unprocessable).await;
-    }
+    let nonce = match forms::check_human(&state, &form.form_token, &form.website) {
+        Ok(nonce) => nonce,
+        Err(error) => return render(&state, kind, rep, &form, &[error], unprocessable).await,
+    };
     let today = chrono::Utc::now().date_naive();
     let submission = match Submission::parse(&form.fields(), today) {
         Ok(s) => s,
@@ -198,6 +199,8 @@ pub async fn create(
             let ctx = IntakeContext {
                 secret: &state.secret_key,
                 base_url: &state.settings.base_url,
+                client: None,
+                form_nonce: Some((nonce.nonce, nonce.expires_at)),
             };
             intake::accept(c, &ctx, &submission, None)
         })
@@ -206,9 +209,24 @@ pub async fn create(
     match accepted {
         Ok(note) => {
             state.mail_wakeup.notify_one();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, format!("/receipt/{}?sent=1", note.receipt_token)))
-                .finish())
+            let receipt_resent = matches!(
+                note.outcome,
+                Outcome::Repeat {
+                    receipt_resent: true
+                }
+            );
+            match note.receipt_token {
+                Some(token) => Ok(HttpResponse::SeeOther()
+                    .insert_header((LOCATION, format!("/receipt/{token}?sent=1")))
+                    .finish()),
+                // A repeat of a note already stored: its reference, never its private link.
+                None => {
+                    let mut ctx = tera::Context::new();
+                    ctx.insert("reference", &note.reference);
+                    ctx.insert("receipt_resent", &receipt_resent);
+                    forms::page_with_status("public/duplicate.html", &ctx, StatusCode::OK)
+                }
+            }
         }
         Err(AppError::Invalid(errors)) => {
             // A handle that names no one: show the search field again.

@@ -16,6 +16,16 @@ use crate::web::forms;
 pub struct ReceiptQuery {
     #[serde(default)]
     sent: Option<String>,
+    #[serde(default)]
+    rotated: Option<String>,
+}
+
+/// Which notice tops the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    None,
+    JustSent,
+    Rotated,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,7 +48,7 @@ fn token_hash(token: &str) -> Result<String, AppError> {
 async fn render(
     state: &AppState,
     token: &str,
-    just_sent: bool,
+    notice: Notice,
     errors: &[FieldError],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -47,7 +57,8 @@ async fn render(
     let mut ctx = tera::Context::new();
     ctx.insert("note", &note);
     ctx.insert("token", token);
-    ctx.insert("just_sent", &just_sent);
+    ctx.insert("just_sent", &(notice == Notice::JustSent));
+    ctx.insert("rotated", &(notice == Notice::Rotated));
     ctx.insert("form_token", &forms::form_token(state));
     forms::insert_errors(&mut ctx, errors);
     let mut res = forms::page_with_status("public/receipt.html", &ctx, status)?;
@@ -64,7 +75,12 @@ pub async fn show(
     token: web::Path<String>,
     query: web::Query<ReceiptQuery>,
 ) -> Result<HttpResponse, AppError> {
-    render(&state, &token, query.sent.is_some(), &[], StatusCode::OK).await
+    let notice = match (&query.sent, &query.rotated) {
+        (Some(_), _) => Notice::JustSent,
+        (_, Some(_)) => Notice::Rotated,
+        _ => Notice::None,
+    };
+    render(&state, &token, notice, &[], StatusCode::OK).await
 }
 
 /// The customer's data export: everything held about their note, as JSON to keep.
@@ -92,14 +108,18 @@ fn back_to(token: &str) -> HttpResponse {
         .finish()
 }
 
-fn check_token(state: &AppState, form: &ActionForm) -> Result<(), AppError> {
-    crate::web::abuse::check_form_token(
+/// The form's token must be genuine and unused; it is spent here.
+async fn check_token(state: &AppState, form: &ActionForm) -> Result<(), AppError> {
+    let nonce = crate::web::abuse::check_form_token(
         &state.secret_key,
         &form.form_token,
         chrono::Utc::now().timestamp(),
         0,
     )
-    .map_err(|e| AppError::BadRequest(e.message().into()))
+    .map_err(|e| AppError::BadRequest(e.message().into()))?;
+    forms::spend(state, nonce)
+        .await
+        .map_err(|e| AppError::BadRequest(e.message))
 }
 
 pub async fn withdraw(
@@ -108,8 +128,8 @@ pub async fn withdraw(
     token: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state)?;
-    check_token(&state, &form)?;
+    forms::rate_limit(&req, &state).await?;
+    check_token(&state, &form).await?;
     let hash = token_hash(&token)?;
     db::run(&state.pool, move |c| receipts::withdraw(c, &hash)).await?;
     Ok(back_to(&token))
@@ -121,8 +141,7 @@ pub async fn erase(
     token: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state)?;
-    check_token(&state, &form)?;
+    forms::rate_limit(&req, &state).await?;
     if form.confirm != "yes" {
         let error = FieldError::new(
             "confirm",
@@ -131,13 +150,40 @@ pub async fn erase(
         return render(
             &state,
             &token,
-            false,
+            Notice::None,
             &[error],
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     }
+    check_token(&state, &form).await?;
     let hash = token_hash(&token)?;
     db::run(&state.pool, move |c| receipts::erase(c, &hash)).await?;
     Ok(back_to(&token))
+}
+
+/// A new private link: the old one stops working at once (say, it was forwarded by
+/// mistake). The customer's address, if any, is sent the new one.
+pub async fn rotate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    forms::rate_limit(&req, &state).await?;
+    let hash = token_hash(&token)?;
+    check_token(&state, &form).await?;
+    let worker_state = state.clone();
+    let fresh = db::run(&state.pool, move |c| {
+        let links = crate::store::note_facts::Links {
+            secret: &worker_state.secret_key,
+            base_url: &worker_state.settings.base_url,
+        };
+        receipts::rotate(c, links, &hash)
+    })
+    .await?;
+    state.mail_wakeup.notify_one();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, format!("/receipt/{fresh}?rotated=1")))
+        .finish())
 }

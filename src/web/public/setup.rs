@@ -109,7 +109,7 @@ pub async fn create(
     state: web::Data<AppState>,
     form: web::Form<SetupForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state)?;
+    forms::rate_limit(&req, &state).await?;
     let form = form.into_inner();
     let token = form.token.clone();
     db::run(&state.pool, move |c| check_token(c, &token)).await?;

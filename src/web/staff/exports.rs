@@ -1,38 +1,110 @@
-//! CSV downloads for managers (their teams, or one of them) and admins: notes and cases,
-//! streamed a batch at a time from a blocking thread, so memory stays flat at any size.
+//! CSV downloads for managers (their teams, or one of them) and admins: notes and cases.
+//! The CSV is written to an unnamed temporary file in the data directory first, a batch at a
+//! time, and only then sent: the database connection is back in the pool before the first
+//! byte leaves, so a slow or stalled client holds a file, never a connection. Spooling is
+//! bounded overall and to one export at a time per person.
 
+use std::collections::HashSet;
+use std::io::{BufWriter, Seek, Write};
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
-use tokio::sync::mpsc;
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::sync::Semaphore;
 
 use super::stats::{StatsQuery, narrowed};
 use crate::app::AppState;
 use crate::db;
+use crate::db::ids::StaffId;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::store::{exports, inbox};
 use crate::web::abuse::client_ip;
 use crate::web::session::Viewer;
 
-/// A response body fed by the thread that reads the database.
-struct Streamed(mpsc::Receiver<Result<Bytes, AppError>>);
+/// Exports being written at once, whoever asks (each holds a database connection while it
+/// reads).
+pub const SPOOLING_AT_ONCE: usize = 2;
 
-impl MessageBody for Streamed {
-    type Error = AppError;
+/// Who may write an export now: a few at once, one per person.
+pub struct ExportSlots {
+    overall: Semaphore,
+    people: Mutex<HashSet<StaffId>>,
+}
+
+impl Default for ExportSlots {
+    fn default() -> Self {
+        Self {
+            overall: Semaphore::new(SPOOLING_AT_ONCE),
+            people: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+/// A person's place while their export is written; freed when dropped.
+struct Slot<'a> {
+    slots: &'a ExportSlots,
+    who: StaffId,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.slots
+            .people
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.who);
+    }
+}
+
+impl ExportSlots {
+    fn take(&self, who: &StaffId) -> Result<Slot<'_>, AppError> {
+        let mut people = self
+            .people
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !people.insert(who.clone()) {
+            return Err(AppError::RateLimited {
+                retry_after_secs: 5,
+            });
+        }
+        Ok(Slot {
+            slots: self,
+            who: who.clone(),
+        })
+    }
+}
+
+/// A finished export, read from its file as the client takes it.
+struct Spooled {
+    file: tokio::fs::File,
+    size: u64,
+    buf: Box<[u8]>,
+}
+
+impl MessageBody for Spooled {
+    type Error = std::io::Error;
 
     fn size(&self) -> BodySize {
-        BodySize::Stream
+        BodySize::Sized(self.size)
     }
 
     fn poll_next(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        self.0.poll_recv(cx)
+        let this = self.get_mut();
+        let mut buf = ReadBuf::new(&mut this.buf);
+        match Pin::new(&mut this.file).poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) if buf.filled().is_empty() => Poll::Ready(None),
+            Poll::Ready(Ok(())) => Poll::Ready(Some(Ok(Bytes::copy_from_slice(buf.filled())))),
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -44,10 +116,17 @@ async fn export(
     what: &'static str,
 ) -> Result<HttpResponse, AppError> {
     viewer.require(&[Role::Manager, Role::Admin])?;
+    let _slot = state.exports.take(viewer.id())?;
     let (person, role, actor) = (viewer.staff.clone(), viewer.role, viewer.actor());
     let ip = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
-    // Refusals come before the first byte, as a proper 403.
-    let subject = db::run(&state.pool, move |c| {
+    let _permit = state
+        .exports
+        .overall
+        .acquire()
+        .await
+        .map_err(AppError::internal)?;
+    let (pool, dir) = (state.pool.clone(), state.settings.data_dir.clone());
+    let (file, size) = db::run(&pool, move |c| {
         let scope = inbox::scope(c, &person, role)?;
         let subject = narrowed(&scope, &team)?;
         // Who took a copy of customer data, and which.
@@ -64,27 +143,23 @@ async fn export(
             Some(&detail),
             ip.as_deref(),
         )?;
-        Ok(subject)
+        // Unnamed, so it vanishes when closed, and private to Heard's user.
+        std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
+        let mut file = tempfile::tempfile_in(&dir).map_err(AppError::internal)?;
+        {
+            let mut out = BufWriter::with_capacity(64 * 1024, &mut file);
+            let mut emit = |bytes: Vec<u8>| out.write_all(&bytes).map_err(AppError::internal);
+            match what {
+                "notes" => exports::notes_csv(c, &subject, &mut emit)?,
+                _ => exports::cases_csv(c, &subject, &mut emit)?,
+            }
+            out.flush().map_err(AppError::internal)?;
+        }
+        let size = file.stream_position().map_err(AppError::internal)?;
+        file.rewind().map_err(AppError::internal)?;
+        Ok((file, size))
     })
     .await?;
-    let (tx, rx) = mpsc::channel::<Result<Bytes, AppError>>(4);
-    let pool = state.pool.clone();
-    tokio::task::spawn_blocking(move || {
-        let result = pool.get().map_err(AppError::from).and_then(|mut c| {
-            let mut emit = |bytes: Vec<u8>| {
-                tx.blocking_send(Ok(Bytes::from(bytes)))
-                    .map_err(|_| AppError::BadRequest("the download was cancelled".into()))
-            };
-            match what {
-                "notes" => exports::notes_csv(&mut c, &subject, &mut emit),
-                _ => exports::cases_csv(&mut c, &subject, &mut emit),
-            }
-        });
-        if let Err(e) = result {
-            tracing::warn!(error = %format!("{e:#}"), "export stopped");
-            let _ = tx.blocking_send(Err(e));
-        }
-    });
     let day = crate::store::now().format("%Y-%m-%d");
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -93,7 +168,11 @@ async fn export(
             "Content-Disposition",
             format!("attachment; filename=\"heard-{what}-{day}.csv\""),
         ))
-        .body(Streamed(rx)))
+        .body(Spooled {
+            file: tokio::fs::File::from_std(file),
+            size,
+            buf: vec![0; 64 * 1024].into_boxed_slice(),
+        }))
 }
 
 pub async fn notes(

@@ -1,8 +1,9 @@
 //! Signing in and out. Wrong email and wrong password get the same answer (and take the
-//! same time); attempts are limited per client address and per account.
+//! same time). Attempts are limited per client, and wrong passwords slow down further tries
+//! at that account from that client only, so no one can lock the owner out from elsewhere.
+//! The form's token is bound to a cookie of the browser that loaded the form.
 
-use std::time::Instant;
-
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,10 +11,11 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db;
+use crate::domain::throttle::client_of;
 use crate::error::{AppError, FieldError};
-use crate::store::audit;
 use crate::store::staff;
-use crate::web::abuse::client_ip;
+use crate::store::{audit, limits};
+use crate::web::abuse::{self, client_ip};
 use crate::web::forms;
 use crate::web::session::{self, Viewer};
 
@@ -42,9 +44,13 @@ pub struct LoginForm {
     form_token: String,
 }
 
-/// Only a staff path on this site may follow a sign-in.
+/// Only a staff path on this site may follow a sign-in: printable ASCII, no scheme, no
+/// host, no backslash.
 fn safe_next(next: &str) -> String {
-    let ok = next.starts_with("/staff") && !next.starts_with("//") && !next.contains('\\');
+    let ok = next.starts_with("/staff")
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.bytes().all(|b| b.is_ascii_graphic());
     if ok {
         next.to_owned()
     } else {
@@ -52,7 +58,48 @@ fn safe_next(next: &str) -> String {
     }
 }
 
+/// `next` with a control character is not a mistake anyone makes by hand: refused.
+fn check_next(next: &str) -> Result<(), AppError> {
+    if next.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(
+            "The page to return to after signing in is not a valid address.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The cookie that binds the sign-in form to the browser that loaded it.
+fn binding_cookie_name(base_url: &str) -> &'static str {
+    if base_url.starts_with("https://") {
+        "__Host-heard_login"
+    } else {
+        "heard_login"
+    }
+}
+
+/// The browser's binding, or a new one (with the cookie that carries it) for a browser that
+/// has none yet.
+fn binding(req: &HttpRequest, state: &AppState) -> (String, Option<Cookie<'static>>) {
+    let name = binding_cookie_name(&state.settings.base_url);
+    if let Some(c) = req.cookie(name)
+        && c.value().len() == 32
+        && c.value().bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return (c.value().to_owned(), None);
+    }
+    let (value, _) = crate::store::new_token();
+    let value = value[..32].to_owned();
+    let cookie = Cookie::build(name, value.clone())
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.base_url.starts_with("https://"))
+        .same_site(SameSite::Strict)
+        .finish();
+    (value, Some(cookie))
+}
+
 fn render(
+    req: &HttpRequest,
     state: &AppState,
     email: &str,
     next: &str,
@@ -60,25 +107,66 @@ fn render(
     errors: &[FieldError],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let (bound_to, cookie) = binding(req, state);
     let mut ctx = tera::Context::new();
     ctx.insert("email", email);
     ctx.insert("next", &safe_next(next));
     ctx.insert("notice", &notice);
-    ctx.insert("form_token", &forms::form_token(state));
+    ctx.insert(
+        "form_token",
+        &abuse::issue_bound_form_token(
+            &state.secret_key,
+            chrono::Utc::now().timestamp(),
+            &bound_to,
+        ),
+    );
     forms::insert_errors(&mut ctx, errors);
-    forms::page_with_status("staff/login.html", &ctx, status)
+    let mut res = forms::page_with_status("staff/login.html", &ctx, status)?;
+    if let Some(cookie) = cookie {
+        res.add_cookie(&cookie).map_err(AppError::internal)?;
+    }
+    Ok(res)
 }
 
 pub async fn show(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
+    check_next(&query.next)?;
     let notice = match (&query.signed_out, &query.reset) {
         (Some(_), _) => Some("You have signed out."),
         (_, Some(_)) => Some("Your password has been changed. Sign in with the new one."),
         _ => None,
     };
-    render(&state, "", &query.next, notice, &[], StatusCode::OK)
+    render(&req, &state, "", &query.next, notice, &[], StatusCode::OK)
+}
+
+/// The form's token: genuine, from this browser, not used before (it is spent here).
+async fn check_form(req: &HttpRequest, state: &AppState, token: &str) -> Result<(), FieldError> {
+    let name = binding_cookie_name(&state.settings.base_url);
+    let bound_to = req
+        .cookie(name)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    let nonce = abuse::check_bound_form_token(
+        &state.secret_key,
+        token,
+        chrono::Utc::now().timestamp(),
+        0,
+        &bound_to,
+    )
+    .map_err(|e| {
+        let message = if bound_to.is_empty() {
+            "Your browser did not send back the cookie this form needs. Allow cookies for this site, reload the page and sign in again."
+        } else {
+            e.message()
+        };
+        FieldError::new("email", message)
+    })?;
+    forms::spend(state, nonce)
+        .await
+        .map_err(|e| FieldError::new("email", e.message))
 }
 
 pub async fn submit(
@@ -87,49 +175,40 @@ pub async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let now = Instant::now();
-    if let Some(ip) = client_ip(&req, &state.settings.trusted_proxies) {
-        state
-            .login_ip_limiter
-            .check(ip, now)
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    check_next(&form.next)?;
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    if let Some(ip) = ip {
+        state.login_limiter.check(&state.pool, ip).await?;
     }
-    if let Err(e) = crate::web::abuse::check_form_token(
-        &state.secret_key,
-        &form.form_token,
-        chrono::Utc::now().timestamp(),
-        0,
-    ) {
-        let error = FieldError::new("email", e.message());
-        return render(
-            &state,
-            &form.email,
-            &form.next,
-            None,
-            &[error],
-            StatusCode::FORBIDDEN,
-        );
+    let refuse = |errors: &[FieldError], status| {
+        render(&req, &state, &form.email, &form.next, None, errors, status)
+    };
+    if let Err(error) = check_form(&req, &state, &form.form_token).await {
+        return refuse(&[error], StatusCode::FORBIDDEN);
     }
     let account = form.email.trim().to_lowercase();
-    if let Some(wait) = state.login_failures.locked(&account, now) {
+    let client = ip.map_or_else(|| "unknown".to_owned(), |ip| client_of(ip).to_string());
+    let (lookup, place) = (account.clone(), client.clone());
+    let (person, wait) = db::run(&state.pool, move |c| {
+        let now = crate::store::now();
+        let wait = limits::login_wait(c, &lookup, &place, now)?;
+        Ok((staff::find_by_email(c, &lookup)?, wait))
+    })
+    .await?;
+    if let Some(wait) = wait {
+        let when = if wait < 90 {
+            format!("{wait} seconds")
+        } else {
+            format!("{} minutes", (wait + 59) / 60)
+        };
         let error = FieldError::new(
             "email",
             format!(
-                "Too many wrong passwords for this account. Try again in {} minutes, or reset your password.",
-                wait.div_ceil(60)
+                "Too many wrong passwords for this account from here. Try again in {when}, or reset your password."
             ),
         );
-        return render(
-            &state,
-            &form.email,
-            &form.next,
-            None,
-            &[error],
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+        return refuse(&[error], StatusCode::TOO_MANY_REQUESTS);
     }
-    let lookup = account.clone();
-    let person = db::run(&state.pool, move |c| Ok(staff::find_by_email(c, &lookup)?)).await?;
     let password = form.password.clone();
     let person = web::block(move || {
         let hash = person
@@ -141,25 +220,27 @@ pub async fn submit(
     })
     .await?;
     let Some(person) = person else {
-        state.login_failures.fail(&account, now);
+        let (account, client) = (account.clone(), client.clone());
+        db::run(&state.pool, move |c| {
+            Ok(limits::login_failed(
+                c,
+                &account,
+                &client,
+                crate::store::now(),
+            )?)
+        })
+        .await?;
         let error = FieldError::new("email", "That email and password don't match an account.");
-        return render(
-            &state,
-            &form.email,
-            &form.next,
-            None,
-            &[error],
-            StatusCode::UNAUTHORIZED,
-        );
+        return refuse(&[error], StatusCode::UNAUTHORIZED);
     };
-    state.login_failures.clear(&account);
-    let ip = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
+    let ip = ip.map(|ip| ip.to_string());
     let id = person.id.clone();
     let actor = audit::Actor::Staff {
         id: person.id.clone(),
         name: person.name.clone(),
     };
     db::run(&state.pool, move |c| {
+        limits::login_clear(c, &account)?;
         staff::touch_login(c, &id)?;
         audit::record(
             c,
@@ -231,9 +312,14 @@ mod tests {
             ("https://evil.example/staff", "/staff"),
             ("//evil.example", "/staff"),
             ("/staff\\..\\", "/staff"),
+            ("/staff\r\nSet-Cookie: x=1", "/staff"),
+            ("/staff/é", "/staff"),
             ("", "/staff"),
         ] {
             assert_eq!(safe_next(next), want);
         }
+        assert!(check_next("/staff\r\nLocation: //evil").is_err());
+        assert!(check_next("/staff\u{0}").is_err());
+        assert!(check_next("/staff/notes/1?x=%0d").is_ok());
     }
 }

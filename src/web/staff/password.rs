@@ -100,14 +100,18 @@ async fn submit(
     token: String,
     form: PasswordForm,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(req, state)?;
+    forms::rate_limit(req, state).await?;
     if !well_formed(&token) {
         return Err(expired(kind));
     }
     let mut errors = Vec::new();
-    if let Err(e) = forms::check_human(state, &form.form_token, "") {
-        errors.push(e);
-    }
+    let nonce = match forms::check_human(state, &form.form_token, "") {
+        Ok(nonce) => Some(nonce),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
     let password = Password::parse(&form.password);
     match &password {
         Err(e) => errors.push(FieldError::new("password", e.0.clone())),
@@ -118,6 +122,11 @@ async fn submit(
             ));
         }
         Ok(_) => {}
+    }
+    if let (Some(nonce), true) = (nonce, errors.is_empty())
+        && let Err(e) = forms::spend(state, nonce).await
+    {
+        errors.push(e);
     }
     let password = match password {
         Ok(p) if errors.is_empty() => p,
@@ -250,8 +259,12 @@ pub async fn forgot_submit(
     state: web::Data<AppState>,
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state)?;
-    if let Err(e) = forms::check_human(&state, &form.form_token, "") {
+    forms::rate_limit(&req, &state).await?;
+    let checked = match forms::check_human(&state, &form.form_token, "") {
+        Ok(nonce) => forms::spend(&state, nonce).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = checked {
         return render_forgot(
             &state,
             &form.email,
@@ -273,9 +286,10 @@ pub async fn forgot_submit(
             );
         }
     };
-    let base = state.settings.base_url.clone();
+    // Queued, not served here: the answer takes the same time whether or not the address
+    // has an account. The mail worker sends the link.
     db::run(&state.pool, move |c| {
-        write_tx(c, |c| accounts::request_reset(c, email.as_str(), &base))
+        write_tx(c, |c| Ok(accounts::queue_reset(c, email.as_str())?))
     })
     .await?;
     state.mail_wakeup.notify_one();

@@ -24,7 +24,7 @@ async fn render(
         };
         let visible = match inbox::scope(c, &person, role)? {
             Scope::All => true,
-            Scope::Own(me) => rep.id == me,
+            Scope::Own(me, _) => rep.id == me,
             Scope::Teams(me, teams) => {
                 rep.id == me || rep.team_id.as_ref().is_some_and(|t| teams.contains(t))
             }

@@ -49,7 +49,7 @@ pub async fn show(
         let ranking = role != Role::Rep && settings::number(c, settings::LEADERBOARD)? != 0;
         let stats = stats::compute(c, &subject, crate::store::now(), ranking)?;
         let teams: Vec<(String, String)> = match &scope {
-            Scope::Own(_) => Vec::new(),
+            Scope::Own(..) => Vec::new(),
             Scope::Teams(_, ids) => crate::store::teams::list(c)?
                 .into_iter()
                 .filter(|t| ids.contains(&t.id))

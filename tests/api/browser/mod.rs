@@ -185,6 +185,7 @@ async fn journeys(j: Arc<Journey>) {
         .await;
     m.keys(&ENTER.to_string()).await;
     m.wait_for_url("#history").await;
+    m.wait_for_text("looking into it today").await;
     assert!(m.text().await.contains("acknowledged"));
     m.fill(
         "#resolve-message",
@@ -195,6 +196,7 @@ async fn journeys(j: Arc<Journey>) {
         .await;
     m.keys(&ENTER.to_string()).await;
     m.wait_for_url("#history").await;
+    m.wait_for_text("credited a month").await;
     assert!(
         m.url()
             .await

@@ -221,6 +221,18 @@ impl Browser {
         }
     }
 
+    /// Waits until the page shows `part` (for a form that answers on the same URL).
+    pub async fn wait_for_text(&self, part: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if self.text().await.contains(part) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the page never showed {part:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
         use base64::Engine;
