@@ -136,6 +136,7 @@ impl MailWorker {
             state.pool.clone(),
             state.secret_key.clone(),
             &state.settings.base_url,
+            state.settings.outbox_dir(),
         )));
         Ok(worker)
     }

@@ -19,6 +19,7 @@ mod migrations;
 mod moderation;
 mod operations;
 mod pg_restart;
+mod privacy;
 mod processes;
 mod properties;
 mod recognition;

@@ -138,6 +138,7 @@ pub async fn erase(
         .await;
     }
     let hash = token_hash(&token)?;
-    db::run(&state.pool, move |c| receipts::erase(c, &hash)).await?;
+    let scrubbed = db::run(&state.pool, move |c| receipts::erase(c, &hash)).await?;
+    crate::web::remove_eml_files(&state, scrubbed).await?;
     Ok(back_to(&token))
 }
