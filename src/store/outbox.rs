@@ -288,6 +288,16 @@ fn claimed_by<'a>(id: &'a OutboxId, token: &'a str) -> ByClaim<'a> {
         .filter(outbox::claim_token.eq(token))
 }
 
+/// Whether an email lost its words to erasure or retention.
+pub fn is_scrubbed(conn: &mut DbConn, id: &OutboxId) -> QueryResult<bool> {
+    outbox::table
+        .find(id)
+        .select(outbox::scrubbed_at.is_not_null())
+        .first(conn)
+        .optional()
+        .map(|s| s.unwrap_or(false))
+}
+
 /// Records a delivery; false if the claim was lost (the lease ran out and another worker took it).
 pub fn mark_sent(
     conn: &mut DbConn,

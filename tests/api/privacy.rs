@@ -286,6 +286,86 @@ async fn eml_copies_are_private_and_go_with_the_note(backend: Backend) {
     }
 }
 
+/// Retention scrubs with the same function: a resolved complaint's emails lose their words,
+/// and their `.eml` files go, when the retention period has passed.
+async fn retention_removes_the_eml_copies_too(backend: Backend) {
+    let app = spawn_app_with(backend, |a| a.smtp_url = None).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let (note, _) = crate::cases::send(
+        &app,
+        "complaint",
+        "maria",
+        Some("pat@example.com"),
+        "My address is 1 Zanzibar Street.",
+    )
+    .await;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let res = crate::cases::step(
+        &app,
+        &grace,
+        &note,
+        &[("step", "resolve"), ("message", "Refunded.")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    app.worker.drain().await.unwrap();
+    let dir = app.settings.outbox_dir();
+    let quoting = || {
+        eml_files(&dir)
+            .iter()
+            .filter(|p| eml_text(p).contains("Zanzibar"))
+            .count()
+    };
+    assert!(quoting() > 0);
+    heard::store::settings::set(&mut app.pool.get().unwrap(), "complaint_retention_days", 30)
+        .unwrap();
+    let later = heard::store::now() + Span::days(40);
+    let at_nine = later.date().and_hms_opt(9, 0, 0).unwrap() + Span::days(1);
+    let report = app.worker.run_schedule_at(at_nine).await.unwrap();
+    assert_eq!(report.expired, 1);
+    assert_eq!(quoting(), 0, "an .eml copy outlived the retention period");
+    assert_eq!(rows_quoting(&app, "Zanzibar"), vec![]);
+    let subjects: Vec<String> = outbox::table
+        .filter(outbox::feedback_id.eq(&note))
+        .select(outbox::subject)
+        .load(&mut app.pool.get().unwrap())
+        .unwrap();
+    assert!(
+        subjects
+            .iter()
+            .all(|s| s == heard::store::outbox::SCRUBBED_SUBJECT),
+        "{subjects:?}"
+    );
+}
+
+/// A worker that was sending a note's email when the note was erased loses its claim: the
+/// email is not recorded as sent, and it is marked scrubbed (so the worker removes the
+/// `.eml` file it may just have written).
+async fn an_email_erased_mid_send_loses_its_claim(backend: Backend) {
+    let app = spawn_app_with(backend, |a| a.smtp_url = None).await;
+    seed_org(&app);
+    let (note, receipt) = thanks(&app, "maria", "pat@example.com", "Zanzibar.").await;
+    let now = heard::store::now();
+    let claimed =
+        heard::store::outbox::claim(&mut app.pool.get().unwrap(), now, Span::seconds(120), 10)
+            .unwrap();
+    assert_eq!(claimed.len(), 3);
+    erase_from_receipt(&app, &receipt).await;
+    let mut c = app.pool.get().unwrap();
+    for row in &claimed {
+        let token = row.claim_token.clone().unwrap();
+        assert!(!heard::store::outbox::mark_sent(&mut c, &row.id, &token, now).unwrap());
+        assert!(heard::store::outbox::is_scrubbed(&mut c, &row.id).unwrap());
+    }
+    let statuses: Vec<String> = outbox::table
+        .filter(outbox::feedback_id.eq(&note))
+        .select(outbox::status)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(statuses, ["dead", "dead", "dead"]);
+}
+
 /// The customer's export names the rep only as the receipt page does: once the rep chooses
 /// not to be named, neither the history (their reply) nor the subjects of the emails sent
 /// before name them.
@@ -460,6 +540,8 @@ async fn the_api_caps_json_bodies(backend: Backend) {
 backend_tests!(
     digests_lose_the_words_of_an_erased_note,
     eml_copies_are_private_and_go_with_the_note,
+    an_email_erased_mid_send_loses_its_claim,
+    retention_removes_the_eml_copies_too,
     the_export_names_the_rep_only_as_the_receipt_page_does,
     invisible_characters_are_refused_and_emoji_kept,
     the_api_caps_json_bodies,
