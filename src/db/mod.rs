@@ -197,19 +197,28 @@ fn first_line(text: &str) -> String {
 }
 
 /// The SQLite database file, readable by its owner only (in-memory databases have none).
+/// A missing file is created empty with mode 0600; an existing one is only `chmod`ed, never
+/// opened: closing any descriptor of a file drops every POSIX lock this process holds on
+/// it, SQLite's included.
 fn private_sqlite_file(path: &Path) -> std::io::Result<()> {
     let name = path.to_string_lossy();
     if name == ":memory:" || name.starts_with("file:") {
         return Ok(());
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
     }
-    options.open(path)?;
     crate::config::make_private(path)
 }
 
