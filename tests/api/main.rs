@@ -19,7 +19,7 @@ mod migrations;
 mod moderation;
 mod operations;
 mod pg_restart;
-mod privacy;
+mod scrubbing;
 mod processes;
 mod properties;
 mod recognition;
