@@ -315,13 +315,18 @@ impl Settings {
         })
     }
 
+    /// Where emails are written as `.eml` files when no SMTP server is set.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
     /// Creates the data directory if needed and checks that it can be written to.
     pub fn ensure_data_dir(&self) -> Result<(), ConfigError> {
         let fail = |e: std::io::Error| ConfigError::DataDir {
             path: self.data_dir.display().to_string(),
             reason: e.kind().to_string(),
         };
-        fs::create_dir_all(&self.data_dir).map_err(fail)?;
+        create_private_dir(&self.data_dir).map_err(fail)?;
         let probe = self.data_dir.join(".write-test");
         fs::write(&probe, b"").map_err(fail)?;
         fs::remove_file(&probe).map_err(fail)
@@ -369,6 +374,38 @@ fn read_file_layer(path: &Path) -> Result<FileLayer, ConfigError> {
 /// Writes the whole file or nothing: a temporary file, renamed into place, readable by the owner only.
 fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
+    write_private(&tmp, contents)?;
+    fs::rename(&tmp, path)
+}
+
+/// Creates a directory (and any missing parents) that only its owner may enter (0700 on
+/// Unix); one that already exists is left as it is.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Makes an existing file readable and writable by its owner only (0600 on Unix).
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Writes a file (replacing its contents) that only its owner may read (0600 on Unix),
+/// synced to disk.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -376,10 +413,11 @@ fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&tmp)?;
+    let mut file = options.open(path)?;
+    // A file left by an earlier run keeps its mode when opened: set it.
+    make_private(path)?;
     file.write_all(contents)?;
-    file.sync_all()?;
-    fs::rename(&tmp, path)
+    file.sync_all()
 }
 
 #[cfg(test)]

@@ -43,6 +43,9 @@ pub enum AppError {
     Conflict(String),
     #[error("unsupported media type")]
     WrongContentType(&'static str),
+    /// The request body is larger than this route accepts.
+    #[error("payload too large")]
+    TooLarge(String),
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable")]
@@ -67,6 +70,7 @@ impl AppError {
             Self::Gone => "gone",
             Self::Conflict(_) => "conflict",
             Self::WrongContentType(_) => "unsupported_media_type",
+            Self::TooLarge(_) => "payload_too_large",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
@@ -85,6 +89,7 @@ impl AppError {
             Self::Gone => "This is no longer available.".into(),
             Self::Conflict(detail) => detail.clone(),
             Self::WrongContentType(expected) => format!("Send this as {expected}."),
+            Self::TooLarge(detail) => detail.clone(),
             Self::RateLimited { .. } => {
                 "Too many requests from your address; please wait a minute and try again.".into()
             }
@@ -116,6 +121,7 @@ impl ResponseError for AppError {
             Self::Gone => StatusCode::GONE,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::WrongContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

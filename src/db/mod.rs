@@ -169,10 +169,21 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConn, DbError> {
     match url {
         DatabaseUrl::Sqlite(path) => {
             ensure_parent_dir(path)?;
+            // Created (or tightened) before SQLite opens it: SQLite gives the WAL and
+            // shared-memory files the database file's mode.
+            private_sqlite_file(path).map_err(|e| fail(e.to_string()))?;
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                 .map_err(|e| fail(e.to_string()))?;
             conn.batch_execute(SQLITE_PRAGMAS)
                 .map_err(|e| fail(e.to_string()))?;
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.as_os_str().to_owned();
+                side.push(suffix);
+                let side = PathBuf::from(side);
+                if side.exists() {
+                    crate::config::make_private(&side).map_err(|e| fail(e.to_string()))?;
+                }
+            }
             Ok(DbConn::Sqlite(conn))
         }
         DatabaseUrl::Postgres(secret) => PgConnection::establish(secret.expose())
@@ -185,10 +196,36 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
+/// The SQLite database file, readable by its owner only (in-memory databases have none).
+/// A missing file is created empty with mode 0600; an existing one is only `chmod`ed, never
+/// opened: closing any descriptor of a file drops every POSIX lock this process holds on
+/// it, SQLite's included.
+fn private_sqlite_file(path: &Path) -> std::io::Result<()> {
+    let name = path.to_string_lossy();
+    if name == ":memory:" || name.starts_with("file:") {
+        return Ok(());
+    }
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    crate::config::make_private(path)
+}
+
 fn ensure_parent_dir(path: &Path) -> Result<(), DbError> {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => {
-            std::fs::create_dir_all(dir).map_err(|e| DbError::Directory {
+            crate::config::create_private_dir(dir).map_err(|e| DbError::Directory {
                 path: dir.display().to_string(),
                 reason: e.kind().to_string(),
             })

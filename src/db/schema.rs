@@ -121,6 +121,14 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         claim_token -> Nullable<Text>,
+        scrubbed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_notes (outbox_id, feedback_id) {
+        outbox_id -> Text,
+        feedback_id -> Text,
     }
 }
 
@@ -216,6 +224,8 @@ diesel::joinable!(note_events -> feedback (feedback_id));
 diesel::joinable!(feedback -> teams (team_id));
 diesel::joinable!(tokens -> staff (staff_id));
 diesel::joinable!(staff -> teams (team_id));
+diesel::joinable!(outbox_notes -> outbox (outbox_id));
+diesel::joinable!(outbox_notes -> feedback (feedback_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
@@ -226,6 +236,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     story_tags,
     cases,
     outbox,
+    outbox_notes,
     tokens,
     audit_log,
     note_events,

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Invalid, PersonName, text::is_invisible_trick};
+use super::{Invalid, PersonName, text::has_invisible_trick};
 
 /// A customer's words: up to 5,000 characters, line breaks kept (CRLF folded to LF),
 /// other control characters refused.
@@ -17,7 +17,8 @@ impl FeedbackBody {
         let text = input.replace("\r\n", "\n").replace('\r', "\n");
         if text
             .chars()
-            .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_invisible_trick(c))
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+            || has_invisible_trick(&text)
         {
             return Err(Invalid::new(
                 "Your message contains control or invisible characters; please retype it.",

@@ -106,7 +106,7 @@ impl Mailer {
     pub fn from_settings(settings: &Settings) -> Result<Self, MailError> {
         match &settings.smtp_url {
             Some(url) => Self::smtp(url),
-            None => Ok(Self::File(settings.data_dir.join("outbox"))),
+            None => Ok(Self::File(settings.outbox_dir())),
         }
     }
 
@@ -219,15 +219,8 @@ fn classify(e: &lettre::transport::smtp::Error) -> MailError {
     }
 }
 
-/// Writes the whole file or nothing (temporary file, then rename).
-async fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MailError> {
-    let fail = |path: &Path, e: std::io::Error| MailError::File {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| fail(dir, e))?;
+/// The file name an email's `.eml` copy gets: its outbox id (or any name), made safe.
+pub fn eml_file_name(name: &str) -> String {
     let safe: String = name
         .chars()
         .map(|c| {
@@ -238,14 +231,46 @@ async fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MailError
             }
         })
         .collect();
-    let path = dir.join(format!("{safe}.eml"));
-    let tmp = dir.join(format!(".{safe}.tmp"));
-    tokio::fs::write(&tmp, bytes)
+    format!("{safe}.eml")
+}
+
+/// Writes the whole file or nothing (temporary file, then rename), readable by the owner
+/// only, in a directory only the owner may enter.
+async fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MailError> {
+    let fail = |path: &Path, e: std::io::Error| MailError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    crate::config::create_private_dir(dir).map_err(|e| fail(dir, e))?;
+    let file = eml_file_name(name);
+    let path = dir.join(&file);
+    let tmp = dir.join(format!(".{file}.tmp"));
+    let contents = bytes.to_vec();
+    let target = tmp.clone();
+    tokio::task::spawn_blocking(move || crate::config::write_private(&target, &contents))
         .await
+        .map_err(|e| MailError::Other(e.to_string()))?
         .map_err(|e| fail(&tmp, e))?;
     tokio::fs::rename(&tmp, &path)
         .await
         .map_err(|e| fail(&path, e))
+}
+
+/// Removes the `.eml` copies of these outbox rows from `dir`, if any were written; returns
+/// how many were. Used after erasure and retention scrubbed the rows.
+pub fn remove_eml_files(dir: &Path, ids: &[crate::db::ids::OutboxId]) -> usize {
+    let mut removed = 0;
+    for id in ids {
+        let path = dir.join(eml_file_name(id.as_str()));
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %e, "cannot remove an erased email's file");
+            }
+        }
+    }
+    removed
 }
 
 /// A plain test message, for `heard check --send-test-email`.
@@ -302,5 +327,25 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(files, ["row____1.eml"]);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn files_are_private_and_can_be_removed_by_row_id() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = dir.path().join("outbox");
+        let mailer = Mailer::File(outbox.clone());
+        let id = crate::db::ids::OutboxId::new();
+        let msg = test_message("Heard <heard@localhost>", "pat@example.com", "http://x").unwrap();
+        mailer.send(msg, id.as_str()).await.unwrap();
+        let path = outbox.join(eml_file_name(id.as_str()));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&outbox), 0o700);
+        let other = crate::db::ids::OutboxId::new();
+        assert_eq!(remove_eml_files(&outbox, &[other, id.clone()]), 1);
+        assert!(!path.exists());
+        assert_eq!(remove_eml_files(&outbox, &[id]), 0);
     }
 }

@@ -3,6 +3,7 @@
 //! digest hour, UTC; the weekly one on Mondays), and the complaint retention policy.
 //! Each step is idempotent, so several instances on one database send each email once.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use chrono::{Datelike, IsoWeek, NaiveDate, NaiveDateTime, Timelike, Weekday};
@@ -29,6 +30,8 @@ pub struct Schedule {
     pool: Pool,
     secret: Secret,
     base_url: String,
+    /// Where `.eml` copies of emails may have been written, to remove the expired ones.
+    eml_dir: PathBuf,
     /// The last day (and ISO week) this instance ran the digests: saves repeating the work
     /// every tick. The outbox's dedupe keys are what guarantee "once".
     daily_done: Mutex<Option<NaiveDate>>,
@@ -36,11 +39,12 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    pub fn new(pool: Pool, secret: Secret, base_url: &str) -> Self {
+    pub fn new(pool: Pool, secret: Secret, base_url: &str, eml_dir: PathBuf) -> Self {
         Self {
             pool,
             secret,
             base_url: base_url.to_owned(),
+            eml_dir,
             daily_done: Mutex::new(None),
             weekly_done: Mutex::new(None),
         }
@@ -74,7 +78,13 @@ impl Schedule {
             let base = self.base_url.clone();
             report.moderation_digests =
                 db::run(&self.pool, move |c| digests::moderation(c, today, &base)).await?;
-            report.expired = db::run(&self.pool, move |c| Ok(retention::apply(c, now)?)).await?;
+            let (expired, scrubbed) =
+                db::run(&self.pool, move |c| Ok(retention::apply(c, now)?)).await?;
+            report.expired = expired;
+            let dir = self.eml_dir.clone();
+            tokio::task::spawn_blocking(move || super::remove_eml_files(&dir, &scrubbed))
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
             remember(&self.daily_done, today);
         }
         let week = today.iso_week();

@@ -139,6 +139,7 @@ impl MailWorker {
             state.pool.clone(),
             state.secret_key.clone(),
             &state.settings.base_url,
+            state.settings.outbox_dir(),
         )));
         Ok(worker)
     }
@@ -216,6 +217,22 @@ impl MailWorker {
         }
     }
 
+    /// An email erased (or expired) while it was being sent lost its claim; the `.eml` copy
+    /// written meanwhile goes too, as erasure removed the others.
+    async fn forget_if_scrubbed(&self, id: &crate::db::ids::OutboxId) -> Result<(), AppError> {
+        let Mailer::File(dir) = &self.mailer else {
+            return Ok(());
+        };
+        let lookup = id.clone();
+        if db::run(&self.pool, move |c| Ok(outbox::is_scrubbed(c, &lookup)?)).await? {
+            let (dir, ids) = (dir.clone(), vec![id.clone()]);
+            tokio::task::spawn_blocking(move || super::remove_eml_files(&dir, &ids))
+                .await
+                .map_err(AppError::internal)?;
+        }
+        Ok(())
+    }
+
     /// Sends everything due now; returns when nothing due is left.
     pub async fn drain(&self) -> Result<DrainReport, AppError> {
         self.drain_at(crate::store::now()).await
@@ -255,10 +272,13 @@ impl MailWorker {
                         report.sent += 1;
                         MailStats::add(&self.stats.sent, 1);
                         let id = row.id.clone();
-                        db::run(&self.pool, move |c| {
+                        let recorded = db::run(&self.pool, move |c| {
                             Ok(outbox::mark_sent(c, &id, &token, now)?)
                         })
                         .await?;
+                        if !recorded {
+                            self.forget_if_scrubbed(&row.id).await?;
+                        }
                         continue;
                     }
                     Outcome::Failed { error, permanent } => {

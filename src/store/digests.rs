@@ -10,7 +10,7 @@ use super::moderation;
 use super::outbox::{self, NewMail};
 use super::staff::Staff;
 use crate::db::DbConn;
-use crate::db::ids::{StaffId, TeamId};
+use crate::db::ids::{FeedbackId, StaffId, TeamId};
 use crate::db::schema::{feedback, staff, stories, teams};
 use crate::error::AppError;
 use crate::mail::render;
@@ -38,21 +38,20 @@ fn managers(conn: &mut DbConn) -> QueryResult<Vec<(Staff, Vec<TeamId>)>> {
         .collect()
 }
 
+/// Queues one digest, linked to the notes it quotes so that erasing or expiring any of
+/// them scrubs the digest too.
 fn queue_digest(
     conn: &mut DbConn,
     template: &str,
     key: String,
     to: &Staff,
     context: &mut tera::Context,
+    quoted: &[FeedbackId],
 ) -> Result<usize, AppError> {
     context.insert("recipient_name", &to.name);
     let rendered = render::render(template, context)?;
-    Ok(outbox::enqueue(
-        conn,
-        &[NewMail::new(
-            key, template, None, &to.name, &to.email, rendered,
-        )],
-    )?)
+    let mail = NewMail::new(key, template, None, &to.name, &to.email, rendered);
+    Ok(usize::from(outbox::enqueue_quoting(conn, &mail, quoted)?))
 }
 
 #[derive(serde::Serialize)]
@@ -72,6 +71,11 @@ pub fn moderation(conn: &mut DbConn, day: NaiveDate, base_url: &str) -> Result<u
         if waiting.is_empty() {
             continue;
         }
+        let quoted: Vec<FeedbackId> = waiting
+            .iter()
+            .take(10)
+            .map(|m| m.feedback_id.clone())
+            .collect();
         let items: Vec<Waiting> = waiting
             .iter()
             .take(10)
@@ -92,7 +96,7 @@ pub fn moderation(conn: &mut DbConn, day: NaiveDate, base_url: &str) -> Result<u
         c.insert("items", &items);
         c.insert("queue_url", &format!("{base_url}/staff/queue"));
         let key = format!("digest:moderation:{}:{day}", person.id);
-        queued += queue_digest(conn, "moderation_digest", key, &person, &mut c)?;
+        queued += queue_digest(conn, "moderation_digest", key, &person, &mut c, &quoted)?;
     }
     Ok(queued)
 }
@@ -159,14 +163,14 @@ pub fn weekly(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> Result<u
             .select((staff::name, diesel::dsl::count_star()))
             .order(staff::name.asc())
             .load(conn)?;
-        let quotes: Vec<(Option<String>, Option<String>)> = in_week
+        let quotes: Vec<(FeedbackId, Option<String>, Option<String>)> = in_week
             .clone()
             .filter(feedback::kind.eq("thanks"))
             .filter(feedback::body.is_not_null())
             .left_join(staff::table.on(feedback::rep_id.eq(staff::id.nullable())))
             .order(feedback::created_at.desc())
             .limit(3)
-            .select((feedback::body, staff::name.nullable()))
+            .select((feedback::id, feedback::body, staff::name.nullable()))
             .load(conn)?;
         let team_names: Vec<String> = teams::table
             .filter(teams::id.eq_any(&teams))
@@ -187,11 +191,12 @@ pub fn weekly(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> Result<u
                 .map(|(name, count)| Thanked { name, count })
                 .collect::<Vec<_>>(),
         );
+        let quoted: Vec<FeedbackId> = quotes.iter().map(|q| q.0.clone()).collect();
         c.insert(
             "quotes",
             &quotes
                 .into_iter()
-                .map(|(body, rep)| Quote {
+                .map(|(_, body, rep)| Quote {
                     body: excerpt(body.as_deref().unwrap_or("")),
                     rep: rep.unwrap_or_else(|| "the team".into()),
                 })
@@ -204,7 +209,7 @@ pub fn weekly(conn: &mut DbConn, now: NaiveDateTime, base_url: &str) -> Result<u
             week.year(),
             week.week()
         );
-        queued += queue_digest(conn, "weekly_digest", key, &person, &mut c)?;
+        queued += queue_digest(conn, "weekly_digest", key, &person, &mut c, &quoted)?;
     }
     Ok(queued)
 }

@@ -72,10 +72,18 @@ pub struct Event {
     pub at: String,
 }
 
-/// Kind, actor's name, body, public, when.
-type EventRow = (String, Option<String>, Option<String>, bool, NaiveDateTime);
+/// Kind, actor's name, whether they may be named in public, body, public, when.
+type EventRow = (
+    String,
+    Option<String>,
+    Option<bool>,
+    Option<String>,
+    bool,
+    NaiveDateTime,
+);
 
-/// A note's events, oldest first; only the public ones when `public_only`.
+/// A note's events, oldest first; only the public ones when `public_only`, and then
+/// staff are named only if they chose to be named in public (as on the wall).
 pub fn for_note(
     conn: &mut DbConn,
     feedback: &FeedbackId,
@@ -88,6 +96,7 @@ pub fn for_note(
         .select((
             note_events::kind,
             staff::name.nullable(),
+            staff::public_naming.nullable(),
             note_events::body,
             note_events::public,
             note_events::at,
@@ -99,9 +108,9 @@ pub fn for_note(
     let rows: Vec<EventRow> = query.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(kind, actor, body, public, at)| Event {
+        .map(|(kind, actor, named, body, public, at)| Event {
             kind,
-            actor,
+            actor: actor.filter(|_| !public_only || named == Some(true)),
             body,
             public,
             at: at.format("%-d %B %Y, %H:%M UTC").to_string(),

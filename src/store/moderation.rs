@@ -19,6 +19,9 @@ use crate::mail::render;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Moderation {
     pub id: String,
+    /// The note the story came from (digests that quote it are linked to it).
+    #[serde(skip)]
+    pub feedback_id: FeedbackId,
     pub status: String,
     pub original: Option<String>,
     pub body: Option<String>,
@@ -165,6 +168,7 @@ fn view(conn: &mut DbConn, row: &Row) -> QueryResult<Moderation> {
     let display = Display::parse(&row.display).unwrap_or(Display::Anonymous);
     Ok(Moderation {
         id: row.id.to_string(),
+        feedback_id: row.feedback_id.clone(),
         status: if row.consent {
             row.status.clone()
         } else {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::ids::{FeedbackId, OutboxId};
-use crate::db::schema::outbox;
+use crate::db::schema::{feedback, outbox, outbox_notes};
 use crate::mail::render::Rendered;
 
 #[derive(Debug, Clone, Insertable)]
@@ -61,11 +61,7 @@ impl NewMail {
 pub fn enqueue(conn: &mut DbConn, mails: &[NewMail]) -> QueryResult<usize> {
     let mut added = 0;
     for mail in mails {
-        added += crate::per_backend!(conn, c => diesel::insert_into(outbox::table)
-            .values(mail)
-            .on_conflict(outbox::dedupe_key)
-            .do_nothing()
-            .execute(c))?;
+        added += enqueue_one(conn, mail)?;
     }
     Ok(added)
 }
@@ -80,6 +76,124 @@ pub fn may_send_receipt(conn: &mut DbConn, email: &str, now: NaiveDateTime) -> Q
         .count()
         .get_result(conn)?;
     Ok(sent < super::intake::RECEIPTS_PER_ADDRESS_HOUR)
+}
+
+fn enqueue_one(conn: &mut DbConn, mail: &NewMail) -> QueryResult<usize> {
+    crate::per_backend!(conn, c => diesel::insert_into(outbox::table)
+        .values(mail)
+        .on_conflict(outbox::dedupe_key)
+        .do_nothing()
+        .execute(c))
+}
+
+/// Queues one email that quotes other notes than its own (a digest), remembering which, so
+/// that erasing or expiring any of them scrubs this email too. Returns whether it was new.
+pub fn enqueue_quoting(
+    conn: &mut DbConn,
+    mail: &NewMail,
+    quoted: &[FeedbackId],
+) -> QueryResult<bool> {
+    if enqueue_one(conn, mail)? == 0 {
+        return Ok(false);
+    }
+    let mut quoted = quoted.to_vec();
+    quoted.sort();
+    quoted.dedup();
+    for note in &quoted {
+        diesel::insert_into(outbox_notes::table)
+            .values((
+                outbox_notes::outbox_id.eq(&mail.id),
+                outbox_notes::feedback_id.eq(note),
+            ))
+            .execute(conn)?;
+    }
+    Ok(true)
+}
+
+/// What an email's subject becomes once it lost the customer's words.
+pub const SCRUBBED_SUBJECT: &str = "[removed]";
+/// What its text becomes.
+pub const SCRUBBED_BODY: &str = "(This email quoted a customer's note, which has since been erased or removed under the retention policy.)";
+/// What the customer's address becomes in the emails that went to them.
+pub const SCRUBBED_RECIPIENT: &str = "removed@invalid";
+
+/// The one scrub for every copy of these notes in the outbox: the emails about them and the
+/// digests that quote them lose their subject and words; those not yet sent are cancelled;
+/// those sent to the notes' customers lose the address. Call it before the notes' own
+/// fields are cleared (it reads the customers' addresses). Returns the scrubbed rows, whose
+/// `.eml` copies the caller removes (see [`crate::mail::remove_eml_files`]) once committed.
+pub fn scrub_for_notes(conn: &mut DbConn, ids: &[FeedbackId]) -> QueryResult<Vec<OutboxId>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = super::now();
+    let mut rows: Vec<OutboxId> = outbox::table
+        .filter(outbox::feedback_id.eq_any(ids))
+        .select(outbox::id)
+        .load(conn)?;
+    let quoting: Vec<OutboxId> = outbox_notes::table
+        .filter(outbox_notes::feedback_id.eq_any(ids))
+        .select(outbox_notes::outbox_id)
+        .load(conn)?;
+    rows.extend(quoting);
+    rows.sort();
+    rows.dedup();
+    let emails: Vec<String> = feedback::table
+        .filter(feedback::id.eq_any(ids))
+        .filter(feedback::customer_email.is_not_null())
+        .select(feedback::customer_email.assume_not_null())
+        .load(conn)?;
+    for chunk in rows.chunks(500) {
+        // Not yet sent: cancelled for good (a lease in progress is broken, so a worker
+        // holding the row cannot record it as sent).
+        diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(chunk))
+                .filter(outbox::status.eq("pending")),
+        )
+        .set((
+            outbox::status.eq("dead"),
+            outbox::last_error.eq("cancelled: it quoted a note that was erased or expired"),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::claim_token.eq(None::<String>),
+        ))
+        .execute(conn)?;
+        diesel::update(outbox::table.filter(outbox::id.eq_any(chunk)))
+            .set((
+                outbox::subject.eq(SCRUBBED_SUBJECT),
+                outbox::body_text.eq(SCRUBBED_BODY),
+                outbox::body_html.eq(None::<String>),
+                outbox::scrubbed_at.eq(now),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        // The per-note key names the customer's address; digests keep theirs (no address
+        // in it), so the schedule does not send the same digest again.
+        diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(chunk))
+                .filter(outbox::feedback_id.eq_any(ids)),
+        )
+        .set(
+            outbox::dedupe_key.eq(diesel::dsl::sql::<diesel::sql_types::Text>(
+                "'erased:' || id",
+            )),
+        )
+        .execute(conn)?;
+        if !emails.is_empty() {
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq_any(chunk))
+                    .filter(outbox::recipient.eq_any(&emails)),
+            )
+            .set((
+                outbox::recipient.eq(SCRUBBED_RECIPIENT),
+                outbox::recipient_name.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        }
+    }
+    Ok(rows)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -184,6 +298,16 @@ fn claimed_by<'a>(id: &'a OutboxId, token: &'a str) -> ByClaim<'a> {
     outbox::table
         .filter(outbox::id.eq(id))
         .filter(outbox::claim_token.eq(token))
+}
+
+/// Whether an email lost its words to erasure or retention.
+pub fn is_scrubbed(conn: &mut DbConn, id: &OutboxId) -> QueryResult<bool> {
+    outbox::table
+        .find(id)
+        .select(outbox::scrubbed_at.is_not_null())
+        .first(conn)
+        .optional()
+        .map(|s| s.unwrap_or(false))
 }
 
 /// Records a delivery; false if the claim was lost (the lease ran out and another worker took it).
@@ -298,8 +422,9 @@ pub fn retry_dead(conn: &mut DbConn, id: &OutboxId, now: NaiveDateTime) -> Query
         outbox::table
             .filter(outbox::id.eq(id))
             .filter(outbox::status.eq("dead"))
-            // An erased note's emails were cancelled for good.
-            .filter(outbox::dedupe_key.not_like("erased:%")),
+            // An erased or expired note's emails were cancelled for good.
+            .filter(outbox::dedupe_key.not_like("erased:%"))
+            .filter(outbox::scrubbed_at.is_null()),
     )
     .set((
         outbox::status.eq("pending"),

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::note_facts::{Links, NoteFacts};
-use crate::db::ids::{FeedbackId, StaffId};
+use crate::db::ids::{FeedbackId, OutboxId, StaffId};
 use crate::db::schema::{cases, feedback, note_events, outbox, staff, stories, teams};
 use crate::db::{DbConn, write_tx};
 use crate::domain::{Display, PersonName};
@@ -252,15 +252,16 @@ pub fn withdraw(conn: &mut DbConn, token_hash: &str) -> Result<(), AppError> {
 }
 
 /// Erases the customer's name, email and words everywhere (note, story, queued and sent
-/// email bodies); the row stays as a tombstone so counts still add up.
-pub fn erase(conn: &mut DbConn, token_hash: &str) -> Result<(), AppError> {
+/// emails, digests quoting it); the row stays as a tombstone so counts still add up.
+/// Returns the outbox rows scrubbed, whose `.eml` copies the caller removes.
+pub fn erase(conn: &mut DbConn, token_hash: &str) -> Result<Vec<OutboxId>, AppError> {
     write_tx(conn, |conn| {
         let row = find(conn, token_hash)?.ok_or(AppError::NotFound)?;
         let (id, status) = (row.0, row.3);
         if status == "erased" {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        erase_note(conn, &id)?;
+        let scrubbed = erase_note(conn, &id)?;
         super::audit::record(
             conn,
             &super::audit::Actor::System("customer"),
@@ -269,17 +270,15 @@ pub fn erase(conn: &mut DbConn, token_hash: &str) -> Result<(), AppError> {
             None,
             None,
         )?;
-        Ok(())
+        Ok(scrubbed)
     })
 }
 
-/// The erasure itself, shared by customers and admins.
-pub fn erase_note(conn: &mut DbConn, id: &FeedbackId) -> QueryResult<()> {
+/// The erasure itself, shared by customers and admins; returns the outbox rows scrubbed.
+pub fn erase_note(conn: &mut DbConn, id: &FeedbackId) -> QueryResult<Vec<OutboxId>> {
     let now = super::now();
-    let email: Option<String> = feedback::table
-        .find(id)
-        .select(feedback::customer_email)
-        .first(conn)?;
+    // First, while the note still names its customer's address.
+    let scrubbed = super::outbox::scrub_for_notes(conn, std::slice::from_ref(id))?;
     diesel::update(feedback::table.find(id))
         .set((
             feedback::customer_name.eq(None::<String>),
@@ -306,41 +305,7 @@ pub fn erase_note(conn: &mut DbConn, id: &FeedbackId) -> QueryResult<()> {
     diesel::update(cases::table.filter(cases::feedback_id.eq(id)))
         .set(cases::resolution_note.eq(None::<String>))
         .execute(conn)?;
-    // Emails not yet sent are cancelled; every copy loses the words.
-    diesel::update(
-        outbox::table
-            .filter(outbox::feedback_id.eq(id))
-            .filter(outbox::status.eq("pending")),
-    )
-    .set((
-        outbox::status.eq("dead"),
-        outbox::last_error.eq("cancelled: the note was erased"),
-    ))
-    .execute(conn)?;
-    diesel::update(outbox::table.filter(outbox::feedback_id.eq(id)))
-        .set((
-            outbox::subject.eq("[erased]"),
-            outbox::body_text.eq(""),
-            outbox::body_html.eq(None::<String>),
-            outbox::dedupe_key.eq(diesel::dsl::sql::<diesel::sql_types::Text>(
-                "'erased:' || id",
-            )),
-            outbox::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    if let Some(email) = email {
-        diesel::update(
-            outbox::table
-                .filter(outbox::feedback_id.eq(id))
-                .filter(outbox::recipient.eq(email)),
-        )
-        .set((
-            outbox::recipient.eq("erased"),
-            outbox::recipient_name.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    }
-    Ok(())
+    Ok(scrubbed)
 }
 
 /// Everything Heard holds about one note, for the customer who wrote it (their data export).
@@ -377,6 +342,23 @@ pub fn export(conn: &mut DbConn, token_hash: &str) -> Result<serde_json::Value, 
             .load(conn)?,
         None => Vec::new(),
     };
+    // A rep who chose not to be named in public is named in the subjects as on the
+    // receipt page, whatever their choice was when the email went out.
+    let unnamed_rep: Option<String> = feedback::table
+        .find(&id)
+        .inner_join(staff::table.on(feedback::rep_id.eq(staff::id.nullable())))
+        .filter(staff::public_naming.eq(false))
+        .select(staff::name)
+        .first(conn)
+        .optional()?;
+    let rep_public = view
+        .rep_public
+        .clone()
+        .unwrap_or_else(|| "the person who helped you".into());
+    let as_public = |subject: String| match &unnamed_rep {
+        Some(name) if !name.is_empty() => subject.replace(name.as_str(), &rep_public),
+        _ => subject,
+    };
     let iso = |t: NaiveDateTime| {
         t.and_utc()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -399,32 +381,43 @@ pub fn export(conn: &mut DbConn, token_hash: &str) -> Result<serde_json::Value, 
         })),
         "history": view.history,
         "emails_to_you": emails.into_iter().map(|(subject, status, sent)| serde_json::json!({
-            "subject": subject, "status": status, "sent_at": sent.map(iso),
+            "subject": as_public(subject), "status": status, "sent_at": sent.map(iso),
         })).collect::<Vec<_>>(),
     }))
 }
 
 /// Erases every note a customer wrote from one email address (already normalised by
 /// [`crate::domain::Email`]), for an admin acting on their request; returns how many notes
-/// were erased. The caller records only that it happened.
-pub fn erase_by_email(conn: &mut DbConn, email: &str) -> QueryResult<usize> {
+/// were erased and the outbox rows scrubbed (whose `.eml` copies the caller removes). The
+/// caller records only that it happened.
+pub fn erase_by_email(conn: &mut DbConn, email: &str) -> QueryResult<(usize, Vec<OutboxId>)> {
     let ids: Vec<FeedbackId> = feedback::table
         .filter(feedback::customer_email.eq(email))
         .select(feedback::id)
         .load(conn)?;
+    let mut scrubbed = Vec::new();
     for id in &ids {
-        erase_note(conn, id)?;
+        scrubbed.extend(erase_note(conn, id)?);
     }
-    // Emails to that address not tied to a note (none today) lose the address too.
-    diesel::update(outbox::table.filter(outbox::recipient.eq(email)))
+    // Emails to that address not tied to a note (none today) lose the address and words too.
+    let others: Vec<OutboxId> = outbox::table
+        .filter(outbox::recipient.eq(email))
+        .select(outbox::id)
+        .load(conn)?;
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&others)))
         .set((
-            outbox::recipient.eq("erased"),
+            outbox::recipient.eq(super::outbox::SCRUBBED_RECIPIENT),
             outbox::recipient_name.eq(None::<String>),
-            outbox::body_text.eq(""),
+            outbox::subject.eq(super::outbox::SCRUBBED_SUBJECT),
+            outbox::body_text.eq(super::outbox::SCRUBBED_BODY),
             outbox::body_html.eq(None::<String>),
+            outbox::scrubbed_at.eq(super::now()),
         ))
         .execute(conn)?;
-    Ok(ids.len())
+    scrubbed.extend(others);
+    scrubbed.sort();
+    scrubbed.dedup();
+    Ok((ids.len(), scrubbed))
 }
 
 /// How many notes carry this customer email (for the admin's confirmation step).

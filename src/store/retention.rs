@@ -1,25 +1,25 @@
 //! The retention policy for complaints: once a case has been resolved for the configured
 //! number of days, the complaint's text and the customer's email address are removed from
-//! the note and from the emails about it. The note stays, for counts and case times.
+//! the note, from the emails about it and from the digests that quote it. The note stays,
+//! for counts and case times.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::settings;
-use crate::db::ids::FeedbackId;
-use crate::db::schema::{cases, feedback, outbox};
+use super::{outbox, settings};
+use crate::db::ids::{FeedbackId, OutboxId};
+use crate::db::schema::{cases, feedback};
 use crate::db::{DbConn, write_tx};
 
-pub const REMOVED: &str = "(removed under the retention policy)";
-
-/// Applies the policy at `now`; returns how many notes were cleared (0 when it is "keep").
-pub fn apply(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+/// Applies the policy at `now`; returns how many notes were cleared (0 when it is "keep")
+/// and the outbox rows scrubbed, whose `.eml` copies the caller removes.
+pub fn apply(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<(usize, Vec<OutboxId>)> {
     let days = settings::number(conn, settings::COMPLAINT_RETENTION_DAYS)?;
     if days <= 0 {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
     let cutoff = now - Duration::days(days);
-    let due: Vec<(FeedbackId, Option<String>)> = cases::table
+    let due: Vec<FeedbackId> = cases::table
         .inner_join(feedback::table)
         .filter(cases::status.eq("resolved"))
         .filter(cases::resolved_at.le(cutoff))
@@ -28,10 +28,13 @@ pub fn apply(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
                 .is_not_null()
                 .or(feedback::customer_email.is_not_null()),
         )
-        .select((feedback::id, feedback::customer_email))
+        .select(feedback::id)
         .load(conn)?;
-    for (id, email) in &due {
-        write_tx(conn, |conn| {
+    let mut scrubbed = Vec::new();
+    for id in &due {
+        scrubbed.extend(write_tx(conn, |conn| {
+            // First, while the note still names its customer's address.
+            let rows = outbox::scrub_for_notes(conn, std::slice::from_ref(id))?;
             diesel::update(feedback::table.find(id))
                 .set((
                     feedback::body.eq(None::<String>),
@@ -39,26 +42,8 @@ pub fn apply(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
                     feedback::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            let mails = outbox::table
-                .filter(outbox::feedback_id.eq(id))
-                .filter(outbox::status.ne("pending"));
-            diesel::update(mails)
-                .set((
-                    outbox::body_text.eq(REMOVED),
-                    outbox::body_html.eq(None::<String>),
-                ))
-                .execute(conn)?;
-            if let Some(email) = email {
-                diesel::update(
-                    outbox::table
-                        .filter(outbox::feedback_id.eq(id))
-                        .filter(outbox::recipient.eq(email)),
-                )
-                .set(outbox::recipient.eq("removed@invalid"))
-                .execute(conn)?;
-            }
-            QueryResult::Ok(())
-        })?;
+            QueryResult::Ok(rows)
+        })?);
     }
-    Ok(due.len())
+    Ok((due.len(), scrubbed))
 }

@@ -34,17 +34,22 @@ pub fn form_config() -> actix_web::web::FormConfig {
         })
 }
 
-/// JSON bodies: 64 KiB at most, `application/json`, and field-level errors for bad shapes.
+/// The largest JSON body the API reads: a note is at most 5,000 characters (20 KB of
+/// UTF-8 at worst) plus a few short fields.
+pub const JSON_LIMIT: usize = 32 * 1024;
+
+/// JSON bodies: [`JSON_LIMIT`] at most (413 beyond), `application/json`, and field-level
+/// errors for bad shapes.
 pub fn json_config() -> actix_web::web::JsonConfig {
     use actix_web::error::JsonPayloadError;
     actix_web::web::JsonConfig::default()
-        .limit(64 * 1024)
+        .limit(JSON_LIMIT)
         .error_handler(|err, _req| {
             match err {
                 JsonPayloadError::ContentType => AppError::WrongContentType("application/json"),
                 JsonPayloadError::Overflow { .. }
                 | JsonPayloadError::OverflowKnownLength { .. } => {
-                    AppError::BadRequest("That request body is too large (64 KiB at most).".into())
+                    AppError::TooLarge("That request body is too large (32 KiB at most).".into())
                 }
                 JsonPayloadError::Deserialize(e) => AppError::Invalid(vec![FieldError::new(
                     "body",

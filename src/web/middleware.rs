@@ -1,5 +1,7 @@
-//! Request ids (on every log line and response) and the security headers every page carries.
+//! Request ids (on every log line and response), request targets with their secret tokens
+//! redacted for the log, and the security headers every page carries.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use actix_web::HttpMessage;
@@ -23,7 +25,11 @@ pub async fn request_id(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path(),
+        path = %redact_target(
+            req.uri()
+                .path_and_query()
+                .map_or(req.path(), |pq| pq.as_str())
+        ),
     );
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
@@ -41,6 +47,62 @@ pub async fn request_id(
         }
     });
     Ok(res)
+}
+
+/// What a redacted secret reads as in the log.
+pub const REDACTED: &str = "[redacted]";
+
+/// Path prefixes whose next segment is a secret token: receipt links, invitations and
+/// password resets.
+const TOKEN_PATHS: &[&str] = &["/receipt/", "/invite/", "/password/reset/"];
+
+/// A request target (path and query) as it may be logged: the token segment of a receipt,
+/// invitation or reset link, and the value of any query parameter whose name ends in
+/// `token` (`/setup?token=…`), become `[redacted]`.
+pub fn redact_target(target: &str) -> Cow<'_, str> {
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    let mut out = String::new();
+    let mut changed = false;
+    match TOKEN_PATHS.iter().find_map(|prefix| {
+        path.strip_prefix(prefix)
+            .filter(|rest| !rest.is_empty())
+            .map(|rest| (prefix, rest))
+    }) {
+        Some((prefix, rest)) => {
+            out.push_str(prefix);
+            out.push_str(REDACTED);
+            if let Some(slash) = rest.find('/') {
+                out.push_str(&rest[slash..]);
+            }
+            changed = true;
+        }
+        None => out.push_str(path),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((name, _)) if name.to_ascii_lowercase().ends_with("token") => {
+                    out.push_str(name);
+                    out.push('=');
+                    out.push_str(REDACTED);
+                    changed = true;
+                }
+                _ => out.push_str(pair),
+            }
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(target)
+    }
 }
 
 /// Re-sends the session cookie when the session's idle clock was pushed forward.
@@ -95,4 +157,66 @@ pub async fn security_headers(
         add("x-frame-options", "DENY");
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_tokens_never_reach_the_log() {
+        let token = "4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a99";
+        for (target, want) in [
+            (
+                format!("/receipt/{token}"),
+                "/receipt/[redacted]".to_owned(),
+            ),
+            (
+                format!("/receipt/{token}/export.json"),
+                "/receipt/[redacted]/export.json".into(),
+            ),
+            (
+                format!("/receipt/{token}/erase?x=1"),
+                "/receipt/[redacted]/erase?x=1".into(),
+            ),
+            (format!("/invite/{token}"), "/invite/[redacted]".into()),
+            (
+                format!("/password/reset/{token}"),
+                "/password/reset/[redacted]".into(),
+            ),
+            (
+                format!("/setup?token={token}"),
+                "/setup?token=[redacted]".into(),
+            ),
+            (
+                format!("/anything?a=1&token={token}&b=2"),
+                "/anything?a=1&token=[redacted]&b=2".into(),
+            ),
+            (
+                format!("/x?form_token={token}"),
+                "/x?form_token=[redacted]".into(),
+            ),
+            (format!("/x?TOKEN={token}"), "/x?TOKEN=[redacted]".into()),
+        ] {
+            let shown = redact_target(&target);
+            assert_eq!(shown, want);
+            assert!(!shown.contains(token));
+        }
+    }
+
+    #[test]
+    fn other_targets_are_logged_as_they_are() {
+        for target in [
+            "/",
+            "/receipt/",
+            "/wall?team=care&after=abc",
+            "/staff/notes/0193",
+            "/reps?q=maria",
+            "/invitee/abc",
+            "/api/v1/stories/0193?limit=5",
+            "/x?tokenless=1",
+        ] {
+            assert!(matches!(redact_target(target), Cow::Borrowed(t) if t == target));
+        }
+    }
 }

@@ -26,3 +26,19 @@ pub fn page(template: &str, context: &tera::Context) -> Result<HttpResponse, App
         .content_type(ContentType::html())
         .body(html))
 }
+
+/// Removes the `.eml` copies of outbox rows that erasure scrubbed (after the erasure is
+/// committed), off the async executor.
+pub async fn remove_eml_files(
+    state: &crate::app::AppState,
+    scrubbed: Vec<crate::db::ids::OutboxId>,
+) -> Result<(), AppError> {
+    if scrubbed.is_empty() {
+        return Ok(());
+    }
+    let dir = state.settings.outbox_dir();
+    actix_web::rt::task::spawn_blocking(move || crate::mail::remove_eml_files(&dir, &scrubbed))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e.to_string())))?;
+    Ok(())
+}

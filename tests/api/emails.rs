@@ -334,7 +334,48 @@ async fn no_value_can_inject_a_header(backend: Backend) {
     );
 }
 
-backend_tests!(no_value_can_inject_a_header);
+/// What a customer typed (their name, their words) never reaches a subject line, in any
+/// email any flow sends: subjects are read in notification lists and previews.
+async fn no_subject_carries_what_a_customer_typed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    send_one_of_each(&app).await;
+    let subjects: Vec<String> = outbox::table
+        .select(outbox::subject)
+        .load(&mut app.pool.get().unwrap())
+        .unwrap();
+    assert!(subjects.len() >= 15, "{subjects:?}");
+    let typed = [
+        "Pat",
+        "Doe",
+        "Lee",
+        "Chan",
+        "Ana",
+        "Silva",
+        "Kim",
+        "Bloggs",
+        "Jo ",
+        "wheelchair",
+        "flight",
+        "refund",
+        "cut off",
+        "power button",
+        "last year",
+    ];
+    for subject in &subjects {
+        for words in typed {
+            assert!(
+                !subject.contains(words),
+                "{subject:?} carries {words:?}, which a customer typed"
+            );
+        }
+    }
+}
+
+backend_tests!(
+    no_value_can_inject_a_header,
+    no_subject_carries_what_a_customer_typed
+);
 
 #[tokio::test]
 async fn every_email_matches_its_snapshot_sqlite() {

@@ -24,6 +24,7 @@ mod processes;
 mod properties;
 mod recognition;
 mod schedule;
+mod scrubbing;
 mod setup;
 mod staff;
 mod wall;

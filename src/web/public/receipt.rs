@@ -158,7 +158,8 @@ pub async fn erase(
     }
     check_token(&state, &form).await?;
     let hash = token_hash(&token)?;
-    db::run(&state.pool, move |c| receipts::erase(c, &hash)).await?;
+    let scrubbed = db::run(&state.pool, move |c| receipts::erase(c, &hash)).await?;
+    crate::web::remove_eml_files(&state, scrubbed).await?;
     Ok(back_to(&token))
 }
 

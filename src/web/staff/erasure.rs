@@ -90,5 +90,7 @@ pub async fn submit(
         move |c| Ok(receipts::erase_by_email(c, &target)?),
     )
     .await?;
+    let (erased, scrubbed) = erased;
+    crate::web::remove_eml_files(&state, scrubbed).await?;
     render(&viewer, "", None, Some(erased), &[], StatusCode::OK)
 }
