@@ -50,6 +50,9 @@ pub struct Story {
     pub published_at: String,
     pub tags: Vec<String>,
     pub featured: bool,
+    /// A moderator changed more than a redaction (spans replaced by `[…]`) of the
+    /// customer's words.
+    pub edited: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,6 +76,7 @@ fn view(s: WallStory) -> Story {
         published_at: card.published_iso,
         tags: s.tags,
         featured: card.featured,
+        edited: card.edited,
     }
 }
 
