@@ -12,6 +12,7 @@ mod delivery;
 mod emails;
 mod health;
 mod html;
+mod http;
 mod intake;
 mod json_api;
 mod mail;
