@@ -210,6 +210,54 @@ async fn reps_search_lists_only_people_customers_can_thank(backend: Backend) {
     assert_eq!(handles(on_a_team), ["priya"], "an admin who serves a team");
 }
 
+/// What the OpenAPI document forbids is refused, not quietly taken to mean something.
+async fn requests_the_document_forbids_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"kind": "thanks", "body": "hi", "interaction_date": ""}),
+            "interaction_date",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "channel": " "}),
+            "channel",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "customer": {"email": ""}}),
+            "customer.email",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "customer": [null, null]}),
+            "body",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "consent": [true, "first"]}),
+            "body",
+        ),
+        (json!(["thanks", null, null, {}, "hi"]), "body"),
+    ];
+    for (body, field) in cases {
+        let res = post(&app, &body, None).await;
+        assert_eq!(res.status(), 422, "{body}");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{body}");
+    }
+    assert_eq!(notes(&app), 0);
+    for path in [
+        "/api/v1/stories?limit=0",
+        "/api/v1/stories?limit=101",
+        "/api/v1/stories?limit=many",
+        "/api/v1/stories?after=nonsense",
+        "/api/v1/stories?rep=nobody&after=nonsense",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 400, "{path}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    assert_eq!(app.get("/api/v1/stories?limit=100").await.status(), 200);
+}
+
 /// The property names a schema declares.
 fn properties(doc: &Value, schema: &str) -> Vec<String> {
     let mut keys: Vec<String> = doc["components"]["schemas"][schema]["properties"]
@@ -286,5 +334,6 @@ backend_tests!(
     the_api_is_rate_limited,
     reps_are_searchable_as_json,
     reps_search_lists_only_people_customers_can_thank,
+    requests_the_document_forbids_are_refused,
     the_openapi_document_matches_the_endpoints,
 );
