@@ -18,6 +18,7 @@ mod json_api;
 mod mail;
 mod migrations;
 mod moderation;
+mod openapi;
 mod operations;
 mod pg_restart;
 mod processes;
