@@ -300,6 +300,8 @@ async fn schemathesis_finds_no_failure() {
             .args(["--workers", "1", "--request-timeout", "10"])
             .arg("--report-dir")
             .arg(&report_dir)
+            // Its example database goes there too, not into the source tree.
+            .current_dir(&report_dir)
             .output()
     })
     .await
