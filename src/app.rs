@@ -8,7 +8,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
-use crate::config::{Secret, Settings};
+use crate::config::{Metrics, Secret, Settings};
 use crate::db::Pool;
 
 /// Sign-in attempts one client may make per minute, whatever the accounts.
@@ -89,13 +89,27 @@ pub fn start(
     listener: TcpListener,
     options: ServerOptions,
 ) -> std::io::Result<Server> {
-    let state = web::Data::new(state);
+    serve_app(web::Data::new(state), listener, options)
+}
+
+/// Like [`start`], for state shared with [`serve_metrics`].
+pub fn serve_app(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    options: ServerOptions,
+) -> std::io::Result<Server> {
+    let metrics_public = state.settings.metrics == Metrics::Public;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(256 * 1024))
             .app_data(crate::web::errors::form_config())
             .app_data(crate::web::errors::json_config())
+            .configure(|cfg| {
+                if metrics_public {
+                    crate::web::routes::metrics(cfg);
+                }
+            })
             .configure(crate::web::routes::configure)
             .wrap(ErrorHandlers::new().default_handler(crate::web::errors::render))
             .wrap(from_fn(crate::web::origin::refuse_cross_site_posts))
@@ -106,6 +120,25 @@ pub fn start(
     })
     .workers(options.workers)
     .shutdown_timeout(30)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// `GET /metrics` alone, on a listener of its own (`HEARD_METRICS=host:port`), so it can be
+/// kept off the public address: one worker, and 404 for every other URL.
+pub fn serve_metrics(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(crate::web::routes::metrics)
+            .default_service(web::to(crate::web::errors::not_found))
+            .wrap(ErrorHandlers::new().default_handler(crate::web::errors::render))
+            .wrap(from_fn(crate::web::middleware::security_headers))
+            .wrap(from_fn(crate::web::middleware::request_id))
+    })
+    .workers(1)
+    .shutdown_timeout(5)
     .listen(listener)?
     .run();
     Ok(server)

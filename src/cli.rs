@@ -72,6 +72,10 @@ pub struct ConfigArgs {
     /// Seconds a mail worker holds the emails it is sending; after a crash, others wait this long [default: 120].
     #[arg(long, env = "HEARD_MAIL_LEASE_SECONDS", global = true)]
     pub mail_lease_seconds: Option<String>,
+    /// Where GET /metrics is served: `off`, `on` (on the main address, for private networks)
+    /// or a `host:port` of its own that serves nothing else [default: off].
+    #[arg(long, env = "HEARD_METRICS", global = true)]
+    pub metrics: Option<String>,
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "HEARD_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,

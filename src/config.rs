@@ -58,6 +58,38 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where `GET /metrics` is served (`HEARD_METRICS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Metrics {
+    /// Not at all: `/metrics` is 404 (the default, so it never reaches the public internet).
+    Off,
+    /// On the main address, for deployments where that is reachable only from a private network.
+    Public,
+    /// On a second listener of its own, at this `host:port`, which serves nothing else.
+    Separate(String),
+}
+
+impl Metrics {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "" | "off" => Ok(Self::Off),
+            "on" => Ok(Self::Public),
+            addr => {
+                let valid = addr
+                    .rsplit_once(':')
+                    .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+                if valid && !addr.contains(['/', ' ']) {
+                    Ok(Self::Separate(addr.to_owned()))
+                } else {
+                    Err(format!(
+                        "{addr:?} is not off, on, or an address like 127.0.0.1:9090"
+                    ))
+                }
+            }
+        }
+    }
+}
+
 /// An address or network whose `X-Forwarded-For` header is believed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
@@ -127,6 +159,7 @@ struct FileLayer {
     embed_origins: Option<Vec<String>>,
     log_format: Option<String>,
     mail_lease_seconds: Option<u64>,
+    metrics: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +180,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How long a mail worker's claim on an email lasts (see `mail::worker`).
     pub mail_lease_seconds: u64,
+    /// Where `/metrics` is served: nowhere, on the main address, or on one of its own.
+    pub metrics: Metrics,
 }
 
 fn parse_number<T: std::str::FromStr>(name: &'static str, text: &str) -> Result<T, ConfigError> {
@@ -298,6 +333,14 @@ impl Settings {
                 ));
             }
         };
+        let metrics = Metrics::parse(
+            args.metrics
+                .clone()
+                .or(file.metrics)
+                .as_deref()
+                .unwrap_or("off"),
+        )
+        .map_err(|reason| invalid("HEARD_METRICS", reason))?;
         Ok(Self {
             database,
             bind,
@@ -312,6 +355,7 @@ impl Settings {
             embed_origins,
             log_format,
             mail_lease_seconds,
+            metrics,
         })
     }
 
@@ -439,6 +483,7 @@ mod tests {
         assert_eq!(s.mail_from, "Heard <heard@localhost>");
         assert!(s.smtp_url.is_none());
         assert!(s.trusted_proxies.is_empty());
+        assert_eq!(s.metrics, Metrics::Off, "/metrics is not public by default");
         assert!(
             matches!(s.database, DatabaseUrl::Sqlite(ref p) if p == Path::new("data/heard.db"))
         );
@@ -500,6 +545,11 @@ mod tests {
                 "HEARD_FORM_MIN_SECONDS",
             ),
             (|a| a.log_format = Some("xml".into()), "HEARD_LOG_FORMAT"),
+            (|a| a.metrics = Some("yes".into()), "HEARD_METRICS"),
+            (
+                |a| a.metrics = Some("10.0.0.1:port".into()),
+                "HEARD_METRICS",
+            ),
             (
                 |a| a.embed_origins = Some("example.com".into()),
                 "HEARD_EMBED_ORIGINS",
@@ -526,6 +576,31 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"));
         assert!(!shown.contains(&"k".repeat(40)));
+    }
+
+    #[test]
+    fn metrics_settings() {
+        for (text, want) in [
+            ("off", Metrics::Off),
+            ("on", Metrics::Public),
+            ("127.0.0.1:9090", Metrics::Separate("127.0.0.1:9090".into())),
+            ("[::1]:9090", Metrics::Separate("[::1]:9090".into())),
+            (
+                "metrics.internal:9090",
+                Metrics::Separate("metrics.internal:9090".into()),
+            ),
+        ] {
+            assert_eq!(Metrics::parse(text), Ok(want), "{text}");
+        }
+        for bad in ["true", ":9090", "host:", "host:99999", "http://x:1"] {
+            assert!(Metrics::parse(bad).is_err(), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("heard.toml");
+        fs::write(&file, "metrics = \"on\"\n").unwrap();
+        let mut a = args();
+        a.config_file = Some(file);
+        assert_eq!(Settings::load(&a).unwrap().metrics, Metrics::Public);
     }
 
     #[test]

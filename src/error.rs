@@ -39,6 +39,9 @@ pub enum AppError {
     NotFound,
     #[error("gone")]
     Gone,
+    /// The URL exists but does not answer this method; holds the `Allow` header's value.
+    #[error("method not allowed")]
+    MethodNotAllowed(String),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("unsupported media type")]
@@ -68,6 +71,7 @@ impl AppError {
             Self::Forbidden | Self::Denied(_) => "forbidden",
             Self::NotFound => "not_found",
             Self::Gone => "gone",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::WrongContentType(_) => "unsupported_media_type",
             Self::TooLarge(_) => "payload_too_large",
@@ -87,6 +91,9 @@ impl AppError {
             Self::Denied(reason) => reason.clone(),
             Self::NotFound => "We couldn't find that page.".into(),
             Self::Gone => "This is no longer available.".into(),
+            Self::MethodNotAllowed(allow) => {
+                format!("This address does not answer that method; it answers {allow}.")
+            }
             Self::Conflict(detail) => detail.clone(),
             Self::WrongContentType(expected) => format!("Send this as {expected}."),
             Self::TooLarge(detail) => detail.clone(),
@@ -119,6 +126,7 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Denied(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Gone => StatusCode::GONE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::WrongContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -136,6 +144,9 @@ impl ResponseError for AppError {
         }
         if let Self::Unavailable(_) = self {
             res.insert_header(("Retry-After", "5"));
+        }
+        if let Self::MethodNotAllowed(allow) = self {
+            res.insert_header(("Allow", allow.as_str()));
         }
         res.finish()
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::app::{AppState, ServerOptions, setup_link};
-use crate::config::Settings;
+use crate::config::{Metrics, Settings};
 use crate::db;
 use crate::mail::Mailer;
 use crate::mail::worker::MailWorker;
@@ -21,6 +21,12 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
             settings.bind
         )
     })?;
+    let metrics_listener = match &settings.metrics {
+        Metrics::Separate(addr) => Some(TcpListener::bind(addr).with_context(|| {
+            format!("cannot listen on {addr} for /metrics (is another server using it? set HEARD_METRICS)")
+        })?),
+        Metrics::Off | Metrics::Public => None,
+    };
     let setup_link = {
         let mut conn = pool.get().context("cannot reach the database")?;
         setup_link(&mut conn, &settings.base_url)?
@@ -31,6 +37,11 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
         "Heard is listening on http://{addr} (public URL {})",
         settings.base_url
     );
+    if let Some(metrics) = &metrics_listener {
+        let addr = metrics.local_addr()?;
+        tracing::info!(%addr, "/metrics is served here only");
+        println!("Metrics at http://{addr}/metrics");
+    }
     if let Some(link) = setup_link {
         println!("No admin account yet. Create one, within 24 hours, at:\n  {link}");
     }
@@ -43,9 +54,22 @@ pub fn run(settings: Settings) -> anyhow::Result<()> {
         let worker = MailWorker::for_app(&state, mailer)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = actix_web::rt::spawn(worker.run(stopped));
-        let server = crate::app::start(state, listener, ServerOptions::default())?;
+        let state = actix_web::web::Data::new(state);
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                let server = crate::app::serve_metrics(state.clone(), listener)?;
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                Some(handle)
+            }
+            None => None,
+        };
+        let server = crate::app::serve_app(state, listener, ServerOptions::default())?;
         // Returns once a signal stopped the server and in-flight requests finished.
         server.await?;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         let _ = stop.send(true);
         worker.await.context("the mail worker panicked")?;
         anyhow::Ok(())

@@ -6,6 +6,7 @@ mod feedback;
 mod handle;
 mod password;
 mod person_name;
+pub mod redaction;
 mod reference;
 pub mod routing;
 mod staff;

@@ -11,6 +11,7 @@ use crate::config::Secret;
 use crate::db::DbConn;
 use crate::db::ids::{FeedbackId, StaffId, StoryId, TeamId};
 use crate::db::schema::{feedback, staff, stories, story_tags, teams};
+use crate::domain::redaction::is_redaction_only;
 use crate::domain::story::{StoryAction, transition};
 use crate::domain::{Display, PersonName};
 use crate::error::{AppError, FieldError};
@@ -25,6 +26,9 @@ pub struct Moderation {
     pub status: String,
     pub original: Option<String>,
     pub body: Option<String>,
+    /// The wall's words differ from the customer's (redacted or edited).
+    pub changed: bool,
+    /// Changed by more than redaction: the public story says "Edited by the moderator".
     pub edited: bool,
     pub featured: bool,
     pub tags: Vec<String>,
@@ -176,6 +180,7 @@ fn view(conn: &mut DbConn, row: &Row) -> QueryResult<Moderation> {
         },
         original: row.original.clone(),
         body: row.body.clone(),
+        changed: row.body.is_some() && row.body != row.original,
         edited: row.edited,
         featured: row.featured,
         tags,
@@ -298,7 +303,8 @@ pub struct Publication {
 }
 
 /// Publishes (or re-publishes with changes) a story. The customer's original words stay on
-/// the note; an edited body is marked as edited. First publication emails customer and rep.
+/// the note; a body changed by more than redaction (see `domain::redaction`) is marked as
+/// edited, and the public story says so. First publication emails customer and rep.
 pub fn publish(
     conn: &mut DbConn,
     scope: &Scope,
@@ -318,7 +324,10 @@ pub fn publish(
         .set((
             stories::status.eq(next),
             stories::body.eq(body.as_str()),
-            stories::edited.eq(row.original.as_deref() != Some(body.as_str())),
+            stories::edited.eq(!row
+                .original
+                .as_deref()
+                .is_some_and(|o| is_redaction_only(o, body.as_str()))),
             stories::featured.eq(featured),
             stories::moderator_id.eq(moderator),
             stories::published_at.eq(row.published_at.unwrap_or(now)),

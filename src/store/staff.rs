@@ -321,7 +321,9 @@ pub fn profile(conn: &mut DbConn, handle: &str) -> QueryResult<Option<RepProfile
     Ok(row.map(|(h, n, t, p)| RepProfile::new(h, n, t, p)))
 }
 
-/// Active staff whose name or handle contains `query` (any case), best matches first.
+/// Active staff whose name or handle contains `query` (any case), best matches first: only
+/// people customers can thank — reps and managers, and anyone on a team — never an admin
+/// who serves no team.
 pub fn search(conn: &mut DbConn, query: &str, limit: i64) -> QueryResult<Vec<RepProfile>> {
     let needle: String = query.trim().to_lowercase().chars().take(60).collect();
     if needle.is_empty() {
@@ -335,6 +337,11 @@ pub fn search(conn: &mut DbConn, query: &str, limit: i64) -> QueryResult<Vec<Rep
     let prefix = format!("{escaped}%");
     let rows: Vec<ProfileRow> = profile_query()
         .filter(staff::active.eq(true))
+        .filter(
+            staff::team_id
+                .is_not_null()
+                .or(staff::role.eq_any(["rep", "manager"])),
+        )
         .filter(
             super::lower(staff::name)
                 .like(&pattern)

@@ -56,6 +56,8 @@ pub struct StoryCard {
     pub rep_handle: Option<String>,
     pub team: Option<String>,
     pub featured: bool,
+    /// A moderator changed more than a redaction: the story says "Edited by the moderator".
+    pub edited: bool,
     pub published_at: NaiveDateTime,
     /// "22 November 2026"
     pub published_label: String,
@@ -74,11 +76,13 @@ pub(crate) type CardRow = (
     Option<String>,
     Option<bool>,
     Option<String>,
+    bool,
 );
 
 pub(crate) fn card(row: CardRow) -> Option<StoryCard> {
     use crate::domain::{Display, PersonName};
-    let (id, body, featured, published_at, name, display, rep_name, handle, public, team) = row;
+    let (id, body, featured, published_at, name, display, rep_name, handle, public, team, edited) =
+        row;
     let person = name.as_deref().and_then(|n| PersonName::parse(n).ok());
     let display = Display::parse(&display).unwrap_or(Display::Anonymous);
     let rep = match (rep_name, public, &team) {
@@ -94,6 +98,7 @@ pub(crate) fn card(row: CardRow) -> Option<StoryCard> {
         rep_handle: handle.filter(|_| public == Some(true)),
         team,
         featured,
+        edited,
         published_label: published_at?.format("%-d %B %Y").to_string(),
         published_iso: published_at?
             .and_utc()
@@ -124,6 +129,7 @@ pub(crate) fn public_cards() -> _ {
             staff::handle.nullable(),
             staff::public_naming.nullable(),
             teams::name.nullable(),
+            stories::edited,
         ))
 }
 

@@ -1,151 +1,221 @@
-//! Every URL Heard answers, in one place.
+//! Every URL Heard answers, in one place. Each URL answers the methods listed for it; a `GET`
+//! answers `HEAD` too (the same status and headers, no body), and any other method gets 405
+//! with an `Allow` header naming the ones it does answer. Unknown URLs are 404.
 
-use actix_web::web;
+use actix_web::dev::Handler;
+use actix_web::{FromRequest, HttpResponse, Resource, Responder, Route, guard, web};
 
 use super::{api, assets, errors, public, staff};
+use crate::error::AppError;
+
+/// One URL and the methods it answers.
+struct At {
+    resource: Resource,
+    allow: Vec<&'static str>,
+}
+
+fn at(path: &str) -> At {
+    At {
+        resource: web::resource(path),
+        allow: Vec::new(),
+    }
+}
+
+impl At {
+    fn with(mut self, route: Route, methods: &[&'static str]) -> Self {
+        self.resource = self.resource.route(route);
+        self.allow.extend_from_slice(methods);
+        self
+    }
+
+    /// `GET`, and `HEAD` by the same handler (actix-http sends a HEAD response's headers,
+    /// `Content-Length` included, without its body).
+    fn get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let route = web::route()
+            .guard(guard::Any(guard::Get()).or(guard::Head()))
+            .to(handler);
+        self.with(route, &["GET", "HEAD"])
+    }
+
+    fn post<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.with(web::post().to(handler), &["POST"])
+    }
+
+    /// Adds the URL, with a 405 (and `Allow`) for every method it does not answer.
+    fn register(self, cfg: &mut web::ServiceConfig) {
+        let allow = self.allow.join(", ");
+        cfg.service(self.resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(AppError::MethodNotAllowed(allow)) }
+        })));
+    }
+}
+
+/// `GET /metrics`, where it is served (see `HEARD_METRICS`).
+pub fn metrics(cfg: &mut web::ServiceConfig) {
+    at("/metrics").get(super::metrics::show).register(cfg);
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(public::home::show))
-        .route("/healthz", web::get().to(public::health::check))
-        .route("/metrics", web::get().to(super::metrics::show))
-        .route("/setup", web::get().to(public::setup::show))
-        .route("/setup", web::post().to(public::setup::create))
-        .route("/feedback/new", web::get().to(public::feedback::new))
-        .route("/feedback", web::post().to(public::feedback::create))
-        .route("/to/{handle}", web::get().to(public::feedback::personal))
-        .route("/to/{handle}/qr.svg", web::get().to(public::reps::qr))
-        .route("/to/{handle}/card", web::get().to(public::reps::card))
-        .route("/reps", web::get().to(public::reps::search))
-        .route("/receipt/{token}", web::get().to(public::receipt::show))
-        .route(
-            "/receipt/{token}/export.json",
-            web::get().to(public::receipt::export),
-        )
-        .route(
-            "/receipt/{token}/withdraw",
-            web::post().to(public::receipt::withdraw),
-        )
-        .route(
-            "/receipt/{token}/erase",
-            web::post().to(public::receipt::erase),
-        )
-        .route(
-            "/receipt/{token}/rotate",
-            web::post().to(public::receipt::rotate),
-        )
-        .route("/static/{file}", web::get().to(assets::serve))
-        .route("/login", web::get().to(staff::login::show))
-        .route("/login", web::post().to(staff::login::submit))
-        .route("/logout", web::post().to(staff::login::logout))
-        .route(
-            "/invite/{token}",
-            web::get().to(staff::password::invite_show),
-        )
-        .route(
-            "/invite/{token}",
-            web::post().to(staff::password::invite_submit),
-        )
-        .route(
-            "/password/forgot",
-            web::get().to(staff::password::forgot_show),
-        )
-        .route(
-            "/password/forgot",
-            web::post().to(staff::password::forgot_submit),
-        )
-        .route(
-            "/password/reset/{token}",
-            web::get().to(staff::password::reset_show),
-        )
-        .route(
-            "/password/reset/{token}",
-            web::post().to(staff::password::reset_submit),
-        )
-        .route("/staff", web::get().to(staff::inbox::list))
-        .route("/staff/notes/{id}", web::get().to(staff::inbox::show))
-        .route("/staff/notes/{id}/read", web::post().to(staff::inbox::mark))
-        .route("/staff/notes/{id}/case", web::post().to(staff::cases::act))
-        .route("/staff/cases", web::get().to(staff::cases::list))
-        .route("/staff/stats", web::get().to(staff::stats::show))
-        .route("/staff/erasure", web::get().to(staff::erasure::show))
-        .route("/staff/erasure", web::post().to(staff::erasure::submit))
-        .route("/staff/portfolio", web::get().to(staff::portfolio::mine))
-        .route(
-            "/staff/portfolio/{handle}",
-            web::get().to(staff::portfolio::of_rep),
-        )
-        .route(
-            "/staff/export/notes.csv",
-            web::get().to(staff::exports::notes),
-        )
-        .route(
-            "/staff/export/cases.csv",
-            web::get().to(staff::exports::cases),
-        )
-        .route("/staff/outbox", web::get().to(staff::outbox::list))
-        .route("/staff/settings", web::get().to(staff::settings::show))
-        .route("/staff/settings", web::post().to(staff::settings::update))
-        .route(
-            "/staff/outbox/{id}/retry",
-            web::post().to(staff::outbox::retry),
-        )
-        .route("/staff/me", web::get().to(staff::me::show))
-        .route("/staff/audit", web::get().to(staff::audit::list))
-        .route("/staff/queue", web::get().to(staff::moderation::queue))
-        .route(
-            "/staff/stories/{id}",
-            web::get().to(staff::moderation::show),
-        )
-        .route(
-            "/staff/stories/{id}/publish",
-            web::post().to(staff::moderation::publish),
-        )
-        .route(
-            "/staff/stories/{id}/decline",
-            web::post().to(staff::moderation::decline),
-        )
-        .route(
-            "/staff/stories/{id}/unpublish",
-            web::post().to(staff::moderation::unpublish),
-        )
-        .route("/staff/people", web::get().to(staff::people::list))
-        .route("/staff/people", web::post().to(staff::people::create))
-        .route(
-            "/staff/people/import",
-            web::get().to(staff::people::import_form),
-        )
-        .route(
-            "/staff/people/import",
-            web::post().to(staff::people::import),
-        )
-        .route("/staff/people/{id}", web::get().to(staff::people::edit))
-        .route("/staff/people/{id}", web::post().to(staff::people::update))
-        .route(
-            "/staff/people/{id}/invite",
-            web::post().to(staff::people::invite),
-        )
-        .route(
-            "/staff/people/{id}/active",
-            web::post().to(staff::people::set_active),
-        )
-        .route("/staff/teams", web::get().to(staff::teams::list))
-        .route("/staff/teams", web::post().to(staff::teams::create))
-        .route("/staff/teams/{id}", web::get().to(staff::teams::edit))
-        .route("/staff/teams/{id}", web::post().to(staff::teams::update))
-        .route(
-            "/staff/teams/{id}/active",
-            web::post().to(staff::teams::set_active),
-        )
-        .route("/staff/me/naming", web::post().to(staff::me::naming))
-        .route("/api/openapi.json", web::get().to(api::openapi::document))
-        .route("/api/v1/feedback", web::post().to(api::feedback::create))
-        .route("/api/v1/reps", web::get().to(api::reps::search))
-        .route("/api/v1/stories", web::get().to(api::stories::list))
-        .route("/api/v1/stories/{id}", web::get().to(api::stories::one))
-        .route("/wall", web::get().to(public::wall::wall))
-        .route("/wall/feed.atom", web::get().to(public::wall::feed))
-        .route("/wall/{handle}", web::get().to(public::wall::rep))
-        .route("/stories/{id}", web::get().to(public::wall::story))
-        .route("/embed/wall", web::get().to(public::wall::embed))
-        .default_service(web::to(errors::not_found));
+    at("/").get(public::home::show).register(cfg);
+    at("/healthz").get(public::health::check).register(cfg);
+    at("/setup")
+        .get(public::setup::show)
+        .post(public::setup::create)
+        .register(cfg);
+    at("/feedback/new").get(public::feedback::new).register(cfg);
+    at("/feedback").post(public::feedback::create).register(cfg);
+    at("/to/{handle}")
+        .get(public::feedback::personal)
+        .register(cfg);
+    at("/to/{handle}/qr.svg")
+        .get(public::reps::qr)
+        .register(cfg);
+    at("/to/{handle}/card")
+        .get(public::reps::card)
+        .register(cfg);
+    at("/reps").get(public::reps::search).register(cfg);
+    at("/receipt/{token}")
+        .get(public::receipt::show)
+        .register(cfg);
+    at("/receipt/{token}/export.json")
+        .get(public::receipt::export)
+        .register(cfg);
+    at("/receipt/{token}/withdraw")
+        .post(public::receipt::withdraw)
+        .register(cfg);
+    at("/receipt/{token}/erase")
+        .post(public::receipt::erase)
+        .register(cfg);
+    at("/receipt/{token}/rotate")
+        .post(public::receipt::rotate)
+        .register(cfg);
+    at("/static/{file}").get(assets::serve).register(cfg);
+    at("/login")
+        .get(staff::login::show)
+        .post(staff::login::submit)
+        .register(cfg);
+    at("/logout").post(staff::login::logout).register(cfg);
+    at("/invite/{token}")
+        .get(staff::password::invite_show)
+        .post(staff::password::invite_submit)
+        .register(cfg);
+    at("/password/forgot")
+        .get(staff::password::forgot_show)
+        .post(staff::password::forgot_submit)
+        .register(cfg);
+    at("/password/reset/{token}")
+        .get(staff::password::reset_show)
+        .post(staff::password::reset_submit)
+        .register(cfg);
+    at("/staff").get(staff::inbox::list).register(cfg);
+    at("/staff/notes/{id}")
+        .get(staff::inbox::show)
+        .register(cfg);
+    at("/staff/notes/{id}/read")
+        .post(staff::inbox::mark)
+        .register(cfg);
+    at("/staff/notes/{id}/case")
+        .post(staff::cases::act)
+        .register(cfg);
+    at("/staff/cases").get(staff::cases::list).register(cfg);
+    at("/staff/stats").get(staff::stats::show).register(cfg);
+    at("/staff/erasure")
+        .get(staff::erasure::show)
+        .post(staff::erasure::submit)
+        .register(cfg);
+    at("/staff/portfolio")
+        .get(staff::portfolio::mine)
+        .register(cfg);
+    at("/staff/portfolio/{handle}")
+        .get(staff::portfolio::of_rep)
+        .register(cfg);
+    at("/staff/export/notes.csv")
+        .get(staff::exports::notes)
+        .register(cfg);
+    at("/staff/export/cases.csv")
+        .get(staff::exports::cases)
+        .register(cfg);
+    at("/staff/outbox").get(staff::outbox::list).register(cfg);
+    at("/staff/settings")
+        .get(staff::settings::show)
+        .post(staff::settings::update)
+        .register(cfg);
+    at("/staff/outbox/{id}/retry")
+        .post(staff::outbox::retry)
+        .register(cfg);
+    at("/staff/me").get(staff::me::show).register(cfg);
+    at("/staff/audit").get(staff::audit::list).register(cfg);
+    at("/staff/queue")
+        .get(staff::moderation::queue)
+        .register(cfg);
+    at("/staff/stories/{id}")
+        .get(staff::moderation::show)
+        .register(cfg);
+    at("/staff/stories/{id}/publish")
+        .post(staff::moderation::publish)
+        .register(cfg);
+    at("/staff/stories/{id}/decline")
+        .post(staff::moderation::decline)
+        .register(cfg);
+    at("/staff/stories/{id}/unpublish")
+        .post(staff::moderation::unpublish)
+        .register(cfg);
+    at("/staff/people")
+        .get(staff::people::list)
+        .post(staff::people::create)
+        .register(cfg);
+    at("/staff/people/import")
+        .get(staff::people::import_form)
+        .post(staff::people::import)
+        .register(cfg);
+    at("/staff/people/{id}")
+        .get(staff::people::edit)
+        .post(staff::people::update)
+        .register(cfg);
+    at("/staff/people/{id}/invite")
+        .post(staff::people::invite)
+        .register(cfg);
+    at("/staff/people/{id}/active")
+        .post(staff::people::set_active)
+        .register(cfg);
+    at("/staff/teams")
+        .get(staff::teams::list)
+        .post(staff::teams::create)
+        .register(cfg);
+    at("/staff/teams/{id}")
+        .get(staff::teams::edit)
+        .post(staff::teams::update)
+        .register(cfg);
+    at("/staff/teams/{id}/active")
+        .post(staff::teams::set_active)
+        .register(cfg);
+    at("/staff/me/naming").post(staff::me::naming).register(cfg);
+    at("/api/openapi.json")
+        .get(api::openapi::document)
+        .register(cfg);
+    at("/api/v1/feedback")
+        .post(api::feedback::create)
+        .register(cfg);
+    at("/api/v1/reps").get(api::reps::search).register(cfg);
+    at("/api/v1/stories").get(api::stories::list).register(cfg);
+    at("/api/v1/stories/{id}")
+        .get(api::stories::one)
+        .register(cfg);
+    at("/wall").get(public::wall::wall).register(cfg);
+    at("/wall/feed.atom").get(public::wall::feed).register(cfg);
+    at("/wall/{handle}").get(public::wall::rep).register(cfg);
+    at("/stories/{id}").get(public::wall::story).register(cfg);
+    at("/embed/wall").get(public::wall::embed).register(cfg);
+    cfg.default_service(web::to(errors::not_found));
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Once};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use heard::app::{AppState, ServerOptions};
 use heard::cli::ConfigArgs;
-use heard::config::{Secret, Settings};
+use heard::config::{Metrics, Secret, Settings};
 use heard::db::{DatabaseUrl, Pool};
 
 use crate::smtp::SmtpServer;
@@ -159,6 +159,8 @@ pub struct TestApp {
     /// The mail worker, not running: tests drain the outbox explicitly.
     pub worker: heard::mail::worker::MailWorker,
     pub address: String,
+    /// `http://host:port` of the `/metrics` listener, when it has one of its own.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub pool: Pool,
     pub db: TestDb,
@@ -238,7 +240,20 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs
     let state = AppState::new(pool.clone(), settings.clone(), Secret::new(TEST_SECRET));
     let mailer = heard::mail::Mailer::from_settings(&settings).expect("mailer");
     let worker = heard::mail::worker::MailWorker::for_app(&state, mailer).expect("worker");
-    let server = heard::app::start(state, listener, ServerOptions { workers: 1 }).expect("start");
+    let state = actix_web::web::Data::new(state);
+    // `HEARD_METRICS=host:port` (port 0 for any free one) starts the second listener too.
+    let metrics_address = match &settings.metrics {
+        Metrics::Separate(addr) => {
+            let listener = TcpListener::bind(addr).expect("bind the metrics address");
+            let address = format!("http://{}", listener.local_addr().expect("addr"));
+            let server = heard::app::serve_metrics(state.clone(), listener).expect("metrics");
+            tokio::spawn(server);
+            Some(address)
+        }
+        Metrics::Off | Metrics::Public => None,
+    };
+    let server =
+        heard::app::serve_app(state, listener, ServerOptions { workers: 1 }).expect("start");
     tokio::spawn(server);
     let client = reqwest::Client::builder()
         .pool_idle_timeout(std::time::Duration::from_secs(1))
@@ -249,6 +264,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs
     TestApp {
         worker,
         address: format!("http://{bind}"),
+        metrics_address,
         client,
         pool,
         db,

@@ -180,6 +180,90 @@ async fn reps_are_searchable_as_json(backend: Backend) {
     assert_eq!(none["items"], json!([]));
 }
 
+/// Search finds only people a customer can thank: reps and managers, and anyone on a team,
+/// never an admin who serves no team (nor anyone who left).
+async fn reps_search_lists_only_people_customers_can_thank(backend: Backend) {
+    use heard::db::schema::{staff, teams};
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let handles = |body: Value| -> Vec<String> {
+        let mut found: Vec<String> = body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|r| r["handle"].as_str().expect("handle").to_owned())
+            .collect();
+        found.sort();
+        found
+    };
+    let everyone: Value = app.get("/api/v1/reps?q=a").await.json().await.unwrap();
+    assert_eq!(handles(everyone), ["grace", "james", "maria"]);
+    let admin: Value = app.get("/api/v1/reps?q=priya").await.json().await.unwrap();
+    assert_eq!(admin["items"], json!([]), "an admin without a team");
+    let page = app.get("/reps?q=priya").await.text().await.unwrap();
+    assert!(!page.contains("/to/priya"), "the search page hides her too");
+
+    let care: String = teams::table
+        .filter(teams::name.eq("Care"))
+        .select(teams::id)
+        .first(&mut app.pool.get().unwrap())
+        .unwrap();
+    diesel::update(staff::table.filter(staff::handle.eq("priya")))
+        .set(staff::team_id.eq(Some(care)))
+        .execute(&mut app.pool.get().unwrap())
+        .unwrap();
+    let on_a_team: Value = app.get("/api/v1/reps?q=priya").await.json().await.unwrap();
+    assert_eq!(handles(on_a_team), ["priya"], "an admin who serves a team");
+}
+
+/// What the OpenAPI document forbids is refused, not quietly taken to mean something.
+async fn requests_the_document_forbids_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"kind": "thanks", "body": "hi", "interaction_date": ""}),
+            "interaction_date",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "channel": " "}),
+            "channel",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "customer": {"email": ""}}),
+            "customer.email",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "customer": [null, null]}),
+            "body",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "consent": [true, "first"]}),
+            "body",
+        ),
+        (json!(["thanks", null, null, {}, "hi"]), "body"),
+    ];
+    for (body, field) in cases {
+        let res = post(&app, &body, None).await;
+        assert_eq!(res.status(), 422, "{body}");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{body}");
+    }
+    assert_eq!(notes(&app), 0);
+    for path in [
+        "/api/v1/stories?limit=0",
+        "/api/v1/stories?limit=101",
+        "/api/v1/stories?limit=many",
+        "/api/v1/stories?after=nonsense",
+        "/api/v1/stories?rep=nobody&after=nonsense",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 400, "{path}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    assert_eq!(app.get("/api/v1/stories?limit=100").await.status(), 200);
+}
+
 /// The property names a schema declares.
 fn properties(doc: &Value, schema: &str) -> Vec<String> {
     let mut keys: Vec<String> = doc["components"]["schemas"][schema]["properties"]
@@ -255,5 +339,7 @@ backend_tests!(
     invalid_notes_get_problem_json_naming_each_field,
     the_api_is_rate_limited,
     reps_are_searchable_as_json,
+    reps_search_lists_only_people_customers_can_thank,
+    requests_the_document_forbids_are_refused,
     the_openapi_document_matches_the_endpoints,
 );

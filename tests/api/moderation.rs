@@ -281,7 +281,96 @@ async fn declining_unpublishing_and_illegal_moves(backend: Backend) {
     assert_eq!(status, "unpublished");
 }
 
+/// A redaction (spans replaced by `[…]`) leaves the story the customer's own words; any
+/// other change says "Edited by the moderator" on the story, on the wall and in the API.
+async fn edits_beyond_redaction_are_shown_as_edited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let original = "Maria fixed account 12345678 and asked about my surgery.";
+    send(&app, "maria", original, true, "thanks").await;
+    let id = story_id(&app, original);
+    let grace = signed_in(&app, "grace@example.com").await;
+    let edited_mark = "Edited by the moderator";
+    let api_edited = |body: serde_json::Value| body["edited"].clone();
+
+    let redacted = "Maria fixed account […] and asked about my […].";
+    let res = act(&app, &grace, &id, "publish", &[("body", redacted)]).await;
+    assert_eq!(res.status(), 303);
+    let page = app
+        .get(&format!("/stories/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("account […] and"), "the redaction is public");
+    assert!(!page.contains(edited_mark), "a redaction is not an edit");
+    assert!(
+        !app.get("/wall")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(edited_mark)
+    );
+    let story: serde_json::Value = app
+        .get(&format!("/api/v1/stories/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api_edited(story), json!(false));
+    let review = grace
+        .get(app.url(&format!("/staff/stories/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains("What the wall shows (redacted)"),
+        "{review}"
+    );
+
+    for changed in [
+        // Words deleted without a marker can change the meaning.
+        "Maria fixed account and asked about my surgery.",
+        // A redaction plus a rewording.
+        "Maria fixed account […] and was lovely.",
+    ] {
+        let res = act(&app, &grace, &id, "publish", &[("body", changed)]).await;
+        assert_eq!(res.status(), 303);
+        let page = app
+            .get(&format!("/stories/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(edited_mark), "{changed}");
+        let wall = app.get("/wall").await.text().await.unwrap();
+        assert!(wall.contains(edited_mark), "the wall card says so too");
+        let list: serde_json::Value = app.get("/api/v1/stories").await.json().await.unwrap();
+        assert_eq!(
+            api_edited(list["items"][0].clone()),
+            json!(true),
+            "{changed}"
+        );
+    }
+
+    let res = act(&app, &grace, &id, "publish", &[("body", original)]).await;
+    assert_eq!(res.status(), 303);
+    let page = app
+        .get(&format!("/stories/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(edited_mark), "back to the customer's words");
+}
+
 backend_tests!(
+    edits_beyond_redaction_are_shown_as_edited,
     the_queue_holds_consented_thanks_from_ones_teams,
     publishing_with_redaction_tags_and_feature,
     declining_unpublishing_and_illegal_moves,

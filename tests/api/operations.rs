@@ -9,7 +9,7 @@ use heard::db::schema::outbox;
 
 use crate::backend_tests;
 use crate::cases::send;
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
+use crate::helpers::{Backend, TestApp, seed_org, spawn_app, spawn_app_with};
 use crate::staff::{csrf, set_passwords, signed_in};
 
 fn dead_row(app: &TestApp) -> OutboxId {
@@ -21,7 +21,7 @@ fn dead_row(app: &TestApp) -> OutboxId {
 }
 
 async fn admins_see_dead_emails_and_send_them_again(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(backend, |a| a.metrics = Some("on".into())).await;
     seed_org(&app);
     set_passwords(&app);
     app.smtp.reply_to_rcpt(
@@ -195,7 +195,51 @@ async fn settings_are_validated_and_take_effect(backend: Backend) {
     );
 }
 
+/// `/metrics` is off the public address unless asked for: off by default, on the main
+/// address with `HEARD_METRICS=on`, or alone on an address of its own.
+async fn metrics_stay_off_the_public_address(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert!(app.metrics_address.is_none());
+    assert_eq!(app.get("/metrics").await.status(), 404, "off by default");
+    assert_eq!(app.get("/healthz").await.status(), 200);
+
+    let app = spawn_app_with(backend, |a| a.metrics = Some("127.0.0.1:0".into())).await;
+    assert_eq!(
+        app.get("/metrics").await.status(),
+        404,
+        "not on the public address"
+    );
+    let private = app.metrics_address.clone().expect("a metrics listener");
+    assert_ne!(private, app.address);
+    let res = app
+        .client
+        .get(format!("{private}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("# TYPE heard_outbox_emails gauge"), "{body}");
+    for other in ["/", "/healthz", "/wall", "/api/v1/stories"] {
+        let res = app
+            .client
+            .get(format!("{private}{other}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            404,
+            "the metrics listener serves only /metrics: {other}"
+        );
+    }
+
+    let app = spawn_app_with(backend, |a| a.metrics = Some("on".into())).await;
+    assert_eq!(app.get("/metrics").await.status(), 200, "HEARD_METRICS=on");
+}
+
 backend_tests!(
+    metrics_stay_off_the_public_address,
     admins_see_dead_emails_and_send_them_again,
     settings_are_validated_and_take_effect,
 );

@@ -13,48 +13,123 @@ use crate::error::{AppError, FieldError};
 use crate::store::intake::{self, IntakeContext, Outcome};
 use crate::web::forms;
 
-/// The customer, as they gave themselves.
+/// `thanks` or `complaint` (documentation only: the handler reads text, so that a bad value
+/// is reported against its field).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Kind {
+    Thanks,
+    Complaint,
+}
+
+/// How to name the customer in public: `full`, `first` (first name and initial) or `anonymous`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DisplayAs {
+    Full,
+    First,
+    Anonymous,
+}
+
+/// How the customer and the rep were in touch.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Channel {
+    Phone,
+    Chat,
+    Email,
+    InPerson,
+    Other,
+}
+
+/// What a note's status is once stored.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum NoteStatus {
+    Received,
+    AwaitingModeration,
+}
+
+/// The customer, as they gave themselves. Blank strings count as not given.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CustomerIn {
-    /// Their name (optional for a thank-you; required to be named on the wall).
+    /// Their name, on one line (optional for a thank-you; required to be named on the wall).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*\S[^\x00-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*$",
+        example = "Pat Doe"
+    )]
     pub name: Option<String>,
     /// Required for a complaint; for a thank-you, it brings a receipt with a private link.
-    #[schema(format = "email")]
+    #[schema(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$",
+        example = "pat@example.com"
+    )]
     pub email: Option<String>,
 }
 
 /// Whether and how the note may be published.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ConsentIn {
-    /// May a manager publish this thank-you on the wall? Must be false for a complaint.
+    /// May a manager publish this thank-you on the wall? Must not be true for a complaint.
     pub publish: Option<bool>,
-    /// How to name the customer in public: `full`, `first` (first name and initial) or `anonymous`.
-    #[schema(example = "first")]
+    /// How to name the customer in public; required when `publish` is true.
+    #[schema(value_type = Option<DisplayAs>, example = "first")]
     pub display: Option<String>,
 }
 
-/// A note from a customer.
+/// A note from a customer. Besides each field's own rules: a complaint needs
+/// `customer.email` and cannot be published; a thank-you to be published needs
+/// `consent.display`, and a `customer.name` unless shown as `anonymous`; `rep_handle` and
+/// `team` must name someone (or a team) here. Breaking any of them is a 422 naming the field.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NewFeedback {
-    /// `thanks` or `complaint`.
-    #[schema(example = "thanks")]
+    #[schema(value_type = Kind, required = true, example = "thanks")]
     pub kind: Option<String>,
-    /// The handle of the rep being thanked (from their personal link), if known.
-    #[schema(example = "maria")]
+    /// The handle of the rep being thanked (from their personal link), if known: letters,
+    /// digits and single hyphens, starting with a letter.
+    #[schema(
+        min_length = 2,
+        max_length = 32,
+        pattern = r"^[A-Za-z](-?[A-Za-z0-9])*$",
+        example = "maria"
+    )]
     pub rep_handle: Option<String>,
     /// A team slug, when the customer does not know the rep's name.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub team: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub customer: CustomerIn,
-    /// The customer's words, up to 5,000 characters.
+    /// The customer's words: up to 5,000 characters, line breaks kept; not blank, and no
+    /// control or invisible formatting characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*$",
+        example = "Maria found the fault in minutes.")]
     pub body: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub consent: ConsentIn,
-    /// When they were helped, `YYYY-MM-DD`.
+    /// When they were helped, `YYYY-MM-DD`: not in the future, nor more than three years ago.
     #[schema(format = "date", example = "2026-11-20")]
     pub interaction_date: Option<String>,
-    /// `phone`, `chat`, `email`, `in_person` or `other`.
+    #[schema(value_type = Option<Channel>)]
     pub channel: Option<String>,
+}
+
+/// A JSON object, and only an object: serde would otherwise take `[a, b]` for a struct.
+fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+    T::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
 }
 
 /// The stored note.
@@ -64,7 +139,7 @@ pub struct FeedbackCreated {
     /// The human reference the customer can quote, like `H-7K3P9`.
     #[schema(example = "H-7K3P9")]
     pub reference: String,
-    /// `received` or `awaiting_moderation`.
+    #[schema(value_type = NoteStatus)]
     pub status: String,
     /// The customer's private page for this note.
     pub receipt_url: String,
@@ -85,6 +160,7 @@ pub struct FeedbackRepeated {
 /// One problem with one field of the request.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldProblem {
+    /// The field, as named in the request (`customer.email`), or `body` for the whole body.
     pub field: String,
     pub message: String,
 }
@@ -126,6 +202,21 @@ fn rename(errors: Vec<FieldError>) -> AppError {
     )
 }
 
+/// An optional field's text. A field that is present must say something: a blank one is
+/// an error (leave it out, or send null), so the API never guesses what "" meant.
+fn given(value: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> String {
+    match value {
+        Some(text) if text.trim().is_empty() => {
+            errors.push(FieldError::new(
+                field,
+                "Leave this out (or send null) rather than blank.",
+            ));
+            String::new()
+        }
+        other => other.unwrap_or_default(),
+    }
+}
+
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
@@ -149,12 +240,16 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
     path = "/api/v1/feedback",
     tag = "feedback",
     request_body = NewFeedback,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key from the same client within 24 hours return the first result instead of storing a duplicate.")),
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 200, min_length = 1, pattern = r"^[!-~]+$",
+        description = "1 to 200 visible ASCII characters, such as a UUID. Retries with the same key from the same client within 24 hours return the first result instead of storing a duplicate.")),
     responses(
-        (status = 201, description = "Stored; its emails are queued (or, with `Idempotent-Replayed: true`, the first result for this key)", body = FeedbackCreated),
-        (status = 200, description = "The same note arrived moments ago and is not stored twice", body = FeedbackRepeated),
+        (status = 200, description = "The same note arrived moments ago and is not stored twice: its reference only (its private link goes again to the note's own address, at most once an hour)", body = FeedbackRepeated),
+        (status = 201, description = "Stored; its emails are queued (or, with `Idempotent-Replayed: true`, the first result for this key from this client)", body = FeedbackCreated,
+            headers(("Location" = String, description = "The receipt page"), ("Idempotent-Replayed" = String, description = "`true` when this is the first result again"))),
+        (status = 400, description = "The body could not be read (too large for JSON, or broken)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The request is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Some fields are invalid, or the Idempotency-Key was used for a different request; nothing was stored", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Some fields are invalid (each is named in `errors`), or the Idempotency-Key is malformed or was used for a different note; nothing was stored", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this address; see Retry-After", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
@@ -162,26 +257,42 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<NewFeedback>,
+    body: web::Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse, AppError> {
     forms::rate_limit(&req, &state).await?;
     let key = idempotency_key(&req)?;
     let client = crate::web::abuse::client_ip(&req, &state.settings.trusted_proxies)
         .map(|ip| crate::domain::throttle::client_of(ip).to_string());
-    let input = body.into_inner();
+    let input: NewFeedback = serde_json::from_value(serde_json::Value::Object(body.into_inner()))
+        .map_err(|e| {
+        AppError::Invalid(vec![FieldError::new(
+            "body",
+            format!("The JSON could not be read: {e}"),
+        )])
+    })?;
+    let mut blank = Vec::new();
     let fields = SubmissionFields {
         kind: input.kind.unwrap_or_default(),
-        rep: input.rep_handle.unwrap_or_default(),
-        team: input.team.unwrap_or_default(),
-        customer_name: input.customer.name.unwrap_or_default(),
-        customer_email: input.customer.email.unwrap_or_default(),
+        rep: given(input.rep_handle, "rep", &mut blank),
+        team: given(input.team, "team", &mut blank),
+        customer_name: given(input.customer.name, "customer_name", &mut blank),
+        customer_email: given(input.customer.email, "customer_email", &mut blank),
         body: input.body.unwrap_or_default(),
         consent_publish: input.consent.publish,
-        display: input.consent.display.unwrap_or_default(),
-        interaction_date: input.interaction_date.unwrap_or_default(),
-        channel: input.channel.unwrap_or_default(),
+        display: given(input.consent.display, "display", &mut blank),
+        interaction_date: given(input.interaction_date, "interaction_date", &mut blank),
+        channel: given(input.channel, "channel", &mut blank),
     };
-    let submission = Submission::parse(&fields, chrono::Utc::now().date_naive()).map_err(rename)?;
+    let parsed = Submission::parse(&fields, chrono::Utc::now().date_naive());
+    let submission = match parsed {
+        Ok(submission) if blank.is_empty() => submission,
+        Ok(_) => return Err(rename(blank)),
+        Err(mut errors) => {
+            errors.retain(|e| !blank.iter().any(|b| b.field == e.field));
+            blank.extend(errors);
+            return Err(rename(blank));
+        }
+    };
     let worker_state = state.clone();
     let note = db::run(&state.pool, move |c| {
         let ctx = IntakeContext {

@@ -8,8 +8,10 @@ use crate::app::AppState;
 use crate::error::AppError;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RepsQuery {
-    /// Part of a name or handle, any case.
+    /// Part of a name or handle, any case (only its first 60 characters are used; blank
+    /// finds no one).
     #[serde(default)]
     pub q: String,
 }
@@ -17,6 +19,7 @@ pub struct RepsQuery {
 /// Someone a customer can thank.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Rep {
+    #[schema(min_length = 2, max_length = 32, example = "maria")]
     pub handle: String,
     pub name: String,
     pub team: Option<String>,
@@ -35,7 +38,10 @@ pub struct RepList {
     path = "/api/v1/reps",
     tag = "reps",
     params(RepsQuery),
-    responses((status = 200, description = "Up to 20 matches, best first", body = RepList))
+    responses(
+        (status = 200, description = "Up to 20 matches, best first", body = RepList),
+        (status = 400, description = "The query string could not be read", body = crate::web::api::feedback::Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn search(
     state: web::Data<AppState>,

@@ -13,6 +13,7 @@ use crate::web::caching::Validators;
 use crate::web::public::wall::{WallQuery, load_story, page_for};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StoriesQuery {
     /// A team's slug.
     #[serde(default)]
@@ -25,8 +26,12 @@ pub struct StoriesQuery {
     pub rep: String,
     /// The `next` cursor of the previous page.
     #[serde(default)]
+    #[param(
+        pattern = r"^(-?[0-9]{1,16}\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub after: String,
     /// Stories per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -41,6 +46,7 @@ pub struct StoryRep {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Story {
+    #[schema(format = "uuid")]
     pub id: String,
     pub body: String,
     pub rep: StoryRep,
@@ -50,6 +56,9 @@ pub struct Story {
     pub published_at: String,
     pub tags: Vec<String>,
     pub featured: bool,
+    /// A moderator changed more than a redaction (spans replaced by `[…]`) of the
+    /// customer's words.
+    pub edited: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,6 +82,7 @@ fn view(s: WallStory) -> Story {
         published_at: card.published_iso,
         tags: s.tags,
         featured: card.featured,
+        edited: card.edited,
     }
 }
 
@@ -90,6 +100,7 @@ async fn validators(state: &AppState, req: &HttpRequest) -> Result<Validators, A
     responses(
         (status = 200, description = "A page of stories", body = StoryList),
         (status = 304, description = "Not modified since the ETag / Last-Modified given"),
+        (status = 400, description = "A parameter is malformed: `limit` out of range or not a number, or `after` not a cursor", body = crate::web::api::feedback::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list(
@@ -102,7 +113,12 @@ pub async fn list(
         return Ok(v.not_modified());
     }
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(wall::PAGE).clamp(1, 100);
+    let limit = q.limit.unwrap_or(wall::PAGE);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::BadRequest(
+            "limit must be a whole number from 1 to 100.".into(),
+        ));
+    }
     let wq = WallQuery {
         team: q.team,
         tag: q.tag,
@@ -126,6 +142,7 @@ pub async fn list(
     params(("id" = String, Path, description = "The story's id")),
     responses(
         (status = 200, description = "The story", body = Story),
+        (status = 304, description = "Not modified since the ETag / Last-Modified given"),
         (status = 404, description = "No such story", body = crate::web::api::feedback::Problem, content_type = "application/problem+json"),
         (status = 410, description = "No longer public", body = crate::web::api::feedback::Problem, content_type = "application/problem+json"),
     )

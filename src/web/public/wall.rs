@@ -42,6 +42,13 @@ fn resolve(c: &mut DbConn, q: &WallQuery, limit: i64) -> Result<Option<WallFilte
         limit,
         ..WallFilter::default()
     };
+    // A broken cursor is the client's mistake whatever else the query says.
+    if !q.after.is_empty() {
+        filter.after = Some(
+            Cursor::parse(&q.after)
+                .ok_or_else(|| AppError::BadRequest("That page link is not valid.".into()))?,
+        );
+    }
     if !q.team.is_empty() {
         let Some(team) = teams::list_active(c)?
             .into_iter()
@@ -65,12 +72,6 @@ fn resolve(c: &mut DbConn, q: &WallQuery, limit: i64) -> Result<Option<WallFilte
             return Ok(None);
         }
         filter.tag = Some(q.tag.clone());
-    }
-    if !q.after.is_empty() {
-        filter.after = Some(
-            Cursor::parse(&q.after)
-                .ok_or_else(|| AppError::BadRequest("That page link is not valid.".into()))?,
-        );
     }
     Ok(Some(filter))
 }
