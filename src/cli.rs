@@ -1,4 +1,4 @@
-//! The command line (a contract: see DESIGN.md). Every setting is a flag and a `HEARD_*` variable.
+//! The command line (a public contract, listed in the README). Every setting is a flag and a `HEARD_*` variable.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,5 @@
-//! Who is told about a new note (DESIGN.md, "Who is told"): a pure function of the facts.
+//! Who is told about a new note (the rep, their manager or the team's, else the admins; the
+//! customer's receipt): a pure function of the facts.
 //!
 //! The store gathers the facts (the rep and whether they are active, the rep's manager —
 //! their own manager if set, else their team's, else the parent team's —, the team's manager,

@@ -1,5 +1,5 @@
 //! Who answers for whom: a person's manager (their own, else their team's, else up the
-//! parent teams), a team's manager, and the active admins (DESIGN.md, "Who is told").
+//! parent teams), a team's manager, and the active admins (the rules in `domain::routing`).
 
 use diesel::prelude::*;
 
