@@ -28,6 +28,9 @@ pub struct AppState {
     pub exports: crate::web::staff::exports::ExportSlots,
     /// Wakes the mail worker as soon as new emails are queued.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
+    /// Set when a "forgot my password" request is queued here, so the worker looks for
+    /// requests only then (and on its schedule, for other instances' requests).
+    pub resets_waiting: Arc<std::sync::atomic::AtomicBool>,
     /// What the mail worker has done since start-up (for `/metrics`).
     pub mail_stats: Arc<crate::mail::stats::MailStats>,
 }
@@ -45,6 +48,7 @@ impl AppState {
             secret_key,
             exports: Default::default(),
             mail_wakeup: Arc::default(),
+            resets_waiting: Arc::default(),
             mail_stats: Arc::default(),
         }
     }

@@ -3,6 +3,7 @@
 //! It wakes at once when a note is accepted, and on a timer for retries.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -85,6 +86,8 @@ pub struct MailWorker {
     schedule: Option<Arc<Schedule>>,
     /// Where links in the emails the worker writes itself point (password resets).
     base_url: String,
+    /// Set by this instance's web side when a password reset was asked for.
+    resets_waiting: Arc<AtomicBool>,
 }
 
 enum Outcome {
@@ -120,6 +123,7 @@ impl MailWorker {
             stats: Arc::default(),
             schedule: None,
             base_url: settings.base_url.clone(),
+            resets_waiting: Arc::default(),
         })
     }
 
@@ -133,6 +137,7 @@ impl MailWorker {
             state.mail_wakeup.clone(),
         )?;
         worker.stats = state.mail_stats.clone();
+        worker.resets_waiting = state.resets_waiting.clone();
         let lease = i64::try_from(state.settings.mail_lease_seconds).unwrap_or(120);
         worker.config.lease = chrono::Duration::seconds(lease);
         worker.schedule = Some(Arc::new(Schedule::new(
@@ -152,6 +157,8 @@ impl MailWorker {
         let Some(schedule) = &self.schedule else {
             return Ok(Default::default());
         };
+        // Requests another instance took and did not serve (it stopped, say).
+        self.serve_resets().await?;
         let report = schedule.run_at(now).await?;
         MailStats::add(&self.stats.escalated, report.escalated);
         MailStats::add(
@@ -159,6 +166,14 @@ impl MailWorker {
             report.moderation_digests + report.weekly_digests,
         );
         Ok(report)
+    }
+
+    async fn serve_resets(&self) -> Result<usize, AppError> {
+        let base = self.base_url.clone();
+        db::run(&self.pool, move |c| {
+            crate::store::accounts::serve_reset_requests(c, &base)
+        })
+        .await
     }
 
     pub fn with_config(mut self, config: WorkerConfig) -> Self {
@@ -241,12 +256,14 @@ impl MailWorker {
     /// Sends everything due at `now` (tests pass a later `now` instead of waiting).
     pub async fn drain_at(&self, now: NaiveDateTime) -> Result<DrainReport, AppError> {
         let mut report = DrainReport::default();
-        // "Forgot my password" requests wait here, so the web answer never depends on them.
-        let base = self.base_url.clone();
-        db::run(&self.pool, move |c| {
-            crate::store::accounts::serve_reset_requests(c, &base)
-        })
-        .await?;
+        // "Forgot my password" requests wait for the worker, so the web answer never
+        // depends on whether the address has an account.
+        if self.resets_waiting.swap(false, Ordering::AcqRel)
+            && let Err(e) = self.serve_resets().await
+        {
+            self.resets_waiting.store(true, Ordering::Release);
+            return Err(e);
+        }
         loop {
             let (lease, batch) = (self.config.lease, self.config.batch);
             let rows = db::run(&self.pool, move |c| {

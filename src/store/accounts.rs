@@ -124,20 +124,27 @@ pub fn queue_reset(conn: &mut DbConn, email: &str) -> QueryResult<()> {
 /// belongs to an active account, nothing for the others. Returns how many were served.
 pub fn serve_reset_requests(conn: &mut DbConn, base_url: &str) -> Result<usize, AppError> {
     use crate::db::schema::reset_requests;
-    let waiting: Vec<(String, String)> = reset_requests::table
-        .order(reset_requests::requested_at.asc())
-        .select((reset_requests::id, reset_requests::email))
-        .limit(100)
-        .load(conn)?;
-    for (id, email) in &waiting {
-        crate::db::write_tx(conn, |c| {
-            // Claimed by deleting: another instance serving the same row finds nothing.
-            let claimed = diesel::delete(reset_requests::table.find(id)).execute(c)?;
-            if claimed == 1 {
-                request_reset(c, email, base_url)?;
-            }
-            Ok::<_, AppError>(())
-        })?;
+    const BATCH: usize = 100;
+    let mut served = 0;
+    loop {
+        let waiting: Vec<(String, String)> = reset_requests::table
+            .order(reset_requests::requested_at.asc())
+            .select((reset_requests::id, reset_requests::email))
+            .limit(BATCH as i64)
+            .load(conn)?;
+        for (id, email) in &waiting {
+            crate::db::write_tx(conn, |c| {
+                // Claimed by deleting: another instance serving the same row finds nothing.
+                let claimed = diesel::delete(reset_requests::table.find(id)).execute(c)?;
+                if claimed == 1 {
+                    request_reset(c, email, base_url)?;
+                }
+                Ok::<_, AppError>(())
+            })?;
+        }
+        served += waiting.len();
+        if waiting.len() < BATCH {
+            return Ok(served);
+        }
     }
-    Ok(waiting.len())
 }

@@ -177,8 +177,13 @@ pub fn resend_after_repeat(
 }
 
 /// A new private link for the note behind `token_hash`: the old one stops working at once.
-/// The customer's address (if any) is sent the new link. Returns the new token.
-pub fn rotate(conn: &mut DbConn, links: Links<'_>, token_hash: &str) -> Result<String, AppError> {
+/// The customer's address (if any, and within its hourly receipts) is sent the new link.
+/// Returns the new token and whether it was emailed.
+pub fn rotate(
+    conn: &mut DbConn,
+    links: Links<'_>,
+    token_hash: &str,
+) -> Result<(String, bool), AppError> {
     write_tx(conn, |conn| {
         let row = find(conn, token_hash)?.ok_or(AppError::NotFound)?;
         let id = row.0;
@@ -196,7 +201,7 @@ pub fn rotate(conn: &mut DbConn, links: Links<'_>, token_hash: &str) -> Result<S
                 feedback::updated_at.eq(now),
             ))
             .execute(conn)?;
-        queue_receipt(
+        let emailed = queue_receipt(
             conn,
             links,
             &id,
@@ -211,7 +216,7 @@ pub fn rotate(conn: &mut DbConn, links: Links<'_>, token_hash: &str) -> Result<S
             None,
             None,
         )?;
-        Ok(token)
+        Ok((token, emailed))
     })
 }
 

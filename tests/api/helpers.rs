@@ -31,6 +31,11 @@ pub fn postgres_url() -> Option<String> {
 pub fn postgres_available() -> bool {
     static NOTE: Once = Once::new();
     let available = postgres_url().is_some();
+    // In CI a skipped PostgreSQL test would pass for a test that never ran: it fails instead.
+    assert!(
+        available || std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but HEARD_TEST_POSTGRES_URL is not set: the PostgreSQL tests cannot run"
+    );
     if !available {
         NOTE.call_once(|| {
             let _ = writeln!(

@@ -165,13 +165,14 @@ async fn receipt_links_rotate_and_the_old_one_stops_at_once(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 303);
     let fresh = res.headers()["location"].to_str().unwrap().to_owned();
-    assert!(fresh.ends_with("?rotated=1"));
+    assert!(fresh.ends_with("?rotated=emailed"), "{fresh}");
     let fresh_path = fresh.split('?').next().unwrap();
     assert_ne!(fresh_path, old);
     assert_eq!(app.get(&old).await.status(), 404, "the old link is dead");
     assert_eq!(app.get(&format!("{old}/export.json")).await.status(), 404);
     let page = app.get(&fresh).await.text().await.unwrap();
     assert!(page.contains("Your note has a new private link"));
+    assert!(page.contains("We've emailed the new link to you"));
     // The customer's mailbox gets the new link (and the old one is in no new email).
     let receipts = receipts_to(&app, "pat@example.com");
     assert_eq!(receipts.len(), 2);

@@ -25,7 +25,7 @@ pub struct ReceiptQuery {
 enum Notice {
     None,
     JustSent,
-    Rotated,
+    Rotated { emailed: bool },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,7 +58,11 @@ async fn render(
     ctx.insert("note", &note);
     ctx.insert("token", token);
     ctx.insert("just_sent", &(notice == Notice::JustSent));
-    ctx.insert("rotated", &(notice == Notice::Rotated));
+    ctx.insert("rotated", &matches!(notice, Notice::Rotated { .. }));
+    ctx.insert(
+        "rotated_emailed",
+        &matches!(notice, Notice::Rotated { emailed: true }),
+    );
     ctx.insert("form_token", &forms::form_token(state));
     forms::insert_errors(&mut ctx, errors);
     let mut res = forms::page_with_status("public/receipt.html", &ctx, status)?;
@@ -77,7 +81,9 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let notice = match (&query.sent, &query.rotated) {
         (Some(_), _) => Notice::JustSent,
-        (_, Some(_)) => Notice::Rotated,
+        (_, Some(how)) => Notice::Rotated {
+            emailed: how == "emailed",
+        },
         _ => Notice::None,
     };
     render(&state, &token, notice, &[], StatusCode::OK).await
@@ -175,7 +181,7 @@ pub async fn rotate(
     let hash = token_hash(&token)?;
     check_token(&state, &form).await?;
     let worker_state = state.clone();
-    let fresh = db::run(&state.pool, move |c| {
+    let (fresh, emailed) = db::run(&state.pool, move |c| {
         let links = crate::store::note_facts::Links {
             secret: &worker_state.secret_key,
             base_url: &worker_state.settings.base_url,
@@ -185,6 +191,12 @@ pub async fn rotate(
     .await?;
     state.mail_wakeup.notify_one();
     Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("/receipt/{fresh}?rotated=1")))
+        .insert_header((
+            LOCATION,
+            format!(
+                "/receipt/{fresh}?rotated={}",
+                if emailed { "emailed" } else { "1" }
+            ),
+        ))
         .finish())
 }

@@ -292,6 +292,9 @@ pub async fn forgot_submit(
         write_tx(c, |c| Ok(accounts::queue_reset(c, email.as_str())?))
     })
     .await?;
+    state
+        .resets_waiting
+        .store(true, std::sync::atomic::Ordering::Release);
     state.mail_wakeup.notify_one();
     render_forgot(&state, "", true, &[], StatusCode::OK)
 }
