@@ -258,7 +258,7 @@ if [ "$WHAT" = all ]; then
 fi
 ((${#results[@]})) || exit 0
 echo
-echo "POST /feedback (each a durable commit of the note and its outbox rows)"
+echo "POST /api/v1/feedback (each a durable commit of the note and its outbox rows)"
 printf '%-22s %12s %10s %18s\n' "target" "requests/s" "p99 ms" "vs constant (rps)"
 printf '%-22s %12s %10s %18s\n' "constant actix-web" "$base_rps" "$base_p99" "1.00"
 for r in "${results[@]}"; do
