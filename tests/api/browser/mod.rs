@@ -157,7 +157,8 @@ async fn journeys(j: Arc<Journey>) {
         "/receipt/",
     )
     .await;
-    assert!(c.text().await.contains("withdrew"));
+    // The form answers on the same URL: wait for what the next page says.
+    c.wait_for_text("withdrew").await;
     c.goto(&app.url("/wall")).await;
     assert!(
         !c.text().await.contains("fixed it in minutes"),

@@ -86,6 +86,20 @@ impl Browser {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        match self.try_call(method, path, body).await {
+            Ok(value) => value,
+            Err(error) => panic!("WebDriver {path}: {error}"),
+        }
+    }
+
+    /// A WebDriver command whose refusal is an answer, not a failure (say, an element
+    /// looked for while the next page is still loading).
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(body) = body {
             req = req.json(&body);
@@ -98,9 +112,27 @@ impl Browser {
             .await
             .expect("WebDriver JSON");
         if let Some(error) = res["value"]["error"].as_str() {
-            panic!("WebDriver {path}: {error}: {}", res["value"]["message"]);
+            return Err(format!("{error}: {}", res["value"]["message"]));
         }
-        res["value"].clone()
+        Ok(res["value"].clone())
+    }
+
+    /// The page's text, or nothing while there is no page to read.
+    async fn try_text(&self) -> Option<String> {
+        let found = self
+            .try_call(
+                reqwest::Method::POST,
+                "/element",
+                Some(serde_json::json!({"using": "css selector", "value": "body"})),
+            )
+            .await
+            .ok()?;
+        let body = found.as_object()?.values().next()?.as_str()?.to_owned();
+        let text = self
+            .try_call(reqwest::Method::GET, &format!("/element/{body}/text"), None)
+            .await
+            .ok()?;
+        text.as_str().map(str::to_owned)
     }
 
     pub async fn goto(&self, url: &str) {
@@ -225,7 +257,7 @@ impl Browser {
     pub async fn wait_for_text(&self, part: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            if self.text().await.contains(part) {
+            if self.try_text().await.is_some_and(|t| t.contains(part)) {
                 return;
             }
             assert!(Instant::now() < deadline, "the page never showed {part:?}");
