@@ -1,8 +1,11 @@
-//! The command line (a public contract, listed in the README). Every setting is a flag and a `HEARD_*` variable.
+//! The command line (a public contract, listed in the README). Every setting is a flag and a
+//! `HEARD_*` variable, declared with the settings in [`crate::config`].
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+pub use crate::config::ConfigArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -18,67 +21,6 @@ pub struct Cli {
     pub config: ConfigArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-/// Settings given on the command line or in the environment; they win over the config file.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ConfigArgs {
-    /// TOML file of settings (lower precedence than HEARD_* variables and flags).
-    #[arg(
-        long = "config",
-        env = "HEARD_CONFIG",
-        global = true,
-        value_name = "FILE"
-    )]
-    pub config_file: Option<PathBuf>,
-    /// sqlite://PATH (default sqlite://data/heard.db) or postgres://USER@HOST/DB.
-    #[arg(
-        long,
-        env = "HEARD_DATABASE_URL",
-        global = true,
-        hide_env_values = true
-    )]
-    pub database_url: Option<String>,
-    /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long, env = "HEARD_BIND", global = true)]
-    pub bind: Option<String>,
-    /// Public URL of this instance, used in links inside emails [default: http://<bind>].
-    #[arg(long, env = "HEARD_BASE_URL", global = true)]
-    pub base_url: Option<String>,
-    /// Directory for the SQLite database, the generated secret key and .eml files [default: data].
-    #[arg(long, env = "HEARD_DATA_DIR", global = true)]
-    pub data_dir: Option<PathBuf>,
-    /// Key that signs sessions (at least 32 characters); generated and kept in the data dir when unset.
-    #[arg(long, env = "HEARD_SECRET_KEY", global = true, hide_env_values = true)]
-    pub secret_key: Option<String>,
-    /// smtp://user:pass@host:port, smtps://..., or smtp://host:port?tls=none; unset writes .eml files.
-    #[arg(long, env = "HEARD_SMTP_URL", global = true, hide_env_values = true)]
-    pub smtp_url: Option<String>,
-    /// Sender of every email [default: Heard <heard@localhost>].
-    #[arg(long, env = "HEARD_MAIL_FROM", global = true)]
-    pub mail_from: Option<String>,
-    /// Public POSTs accepted per client address per minute; 0 turns the limit off [default: 30].
-    #[arg(long, env = "HEARD_RATE_LIMIT_PER_MINUTE", global = true)]
-    pub rate_limit_per_minute: Option<String>,
-    /// Comma-separated addresses or CIDRs whose X-Forwarded-For is believed [default: none].
-    #[arg(long, env = "HEARD_TRUSTED_PROXIES", global = true)]
-    pub trusted_proxies: Option<String>,
-    /// A public form posted sooner than this after it was served is treated as automated [default: 3].
-    #[arg(long, env = "HEARD_FORM_MIN_SECONDS", global = true)]
-    pub form_min_seconds: Option<String>,
-    /// Comma-separated origins (like https://www.example.com) allowed to frame /embed/wall [default: none].
-    #[arg(long, env = "HEARD_EMBED_ORIGINS", global = true)]
-    pub embed_origins: Option<String>,
-    /// Seconds a mail worker holds the emails it is sending; after a crash, others wait this long [default: 120].
-    #[arg(long, env = "HEARD_MAIL_LEASE_SECONDS", global = true)]
-    pub mail_lease_seconds: Option<String>,
-    /// Where GET /metrics is served: `off`, `on` (on the main address, for private networks)
-    /// or a `host:port` of its own that serves nothing else [default: off].
-    #[arg(long, env = "HEARD_METRICS", global = true)]
-    pub metrics: Option<String>,
-    /// Log format: `text` or `json` [default: text].
-    #[arg(long, env = "HEARD_LOG_FORMAT", global = true)]
-    pub log_format: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,23 +4,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
 
-/// A problem with one input field, shown next to that field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::domain::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -187,6 +172,22 @@ fn connection_lost(err: &diesel::result::Error) -> bool {
             .any(|m| message.contains(m))
         }
         _ => false,
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(err: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match err {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Gone => Self::Gone,
+            StoreError::Forbidden => Self::Forbidden,
+            StoreError::Denied(reason) => Self::Denied(reason),
+            StoreError::Conflict(detail) => Self::Conflict(detail),
+            StoreError::Invalid(errors) => Self::Invalid(errors),
+            StoreError::Db(err) => Self::from(err),
+            StoreError::Internal(cause) => Self::Internal(cause),
+        }
     }
 }
 

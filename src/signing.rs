@@ -20,29 +20,15 @@ fn mac(secret: &Secret, purpose: &str, data: &str) -> HmacSha256 {
 
 /// The hex signature of `data` for one `purpose` (purposes never share signatures).
 pub fn sign(secret: &Secret, purpose: &str, data: &str) -> String {
-    hex(&mac(secret, purpose, data).finalize().into_bytes())
+    hex::encode(mac(secret, purpose, data).finalize().into_bytes())
 }
 
 /// Checks a hex signature in constant time.
 pub fn verify(secret: &Secret, purpose: &str, data: &str, signature: &str) -> bool {
-    let Some(bytes) = unhex(signature) else {
+    let Ok(bytes) = hex::decode(signature) else {
         return false;
     };
     mac(secret, purpose, data).verify_slice(&bytes).is_ok()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

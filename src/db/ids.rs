@@ -41,36 +41,12 @@ macro_rules! id_newtype {
             }
         }
 
-        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
-        {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, DB>,
-            ) -> diesel::serialize::Result {
-                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(
-                    self.0.as_str(),
-                    out,
-                )
-            }
-        }
-
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                String::from_sql(bytes).map(Self)
-            }
-        }
+        $crate::domain::text_sql!($name, |text| Ok(Self(text)));
     )*};
 }
 
 id_newtype!(
-    TeamId, StaffId, FeedbackId, StoryId, CaseId, OutboxId, TokenId, AuditId, EventId,
+    TeamId, StaffId, NoteId, StoryId, CaseId, OutboxId, TokenId, AuditId, EventId,
 );
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    feedback (id) {
+    notes (id) {
         id -> Text,
         reference -> Text,
         kind -> Text,
@@ -63,7 +63,7 @@ diesel::table! {
 diesel::table! {
     stories (id) {
         id -> Text,
-        feedback_id -> Text,
+        note_id -> Text,
         rep_id -> Nullable<Text>,
         team_id -> Nullable<Text>,
         body -> Nullable<Text>,
@@ -88,7 +88,7 @@ diesel::table! {
 diesel::table! {
     cases (id) {
         id -> Text,
-        feedback_id -> Text,
+        note_id -> Text,
         status -> Text,
         assignee_id -> Nullable<Text>,
         due_at -> Timestamp,
@@ -106,7 +106,7 @@ diesel::table! {
         id -> Text,
         dedupe_key -> Text,
         template -> Text,
-        feedback_id -> Nullable<Text>,
+        note_id -> Nullable<Text>,
         recipient_name -> Nullable<Text>,
         recipient -> Text,
         subject -> Text,
@@ -126,9 +126,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    outbox_notes (outbox_id, feedback_id) {
+    outbox_notes (outbox_id, note_id) {
         outbox_id -> Text,
-        feedback_id -> Text,
+        note_id -> Text,
     }
 }
 
@@ -158,8 +158,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    feedback_reads (feedback_id, staff_id) {
-        feedback_id -> Text,
+    note_reads (note_id, staff_id) {
+        note_id -> Text,
         staff_id -> Text,
         read_at -> Timestamp,
     }
@@ -168,7 +168,7 @@ diesel::table! {
 diesel::table! {
     note_events (id) {
         id -> Text,
-        feedback_id -> Text,
+        note_id -> Text,
         kind -> Text,
         actor_id -> Nullable<Text>,
         body -> Nullable<Text>,
@@ -217,21 +217,21 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(stories -> feedback (feedback_id));
+diesel::joinable!(stories -> notes (note_id));
 diesel::joinable!(story_tags -> stories (story_id));
-diesel::joinable!(cases -> feedback (feedback_id));
-diesel::joinable!(note_events -> feedback (feedback_id));
-diesel::joinable!(feedback -> teams (team_id));
+diesel::joinable!(cases -> notes (note_id));
+diesel::joinable!(note_events -> notes (note_id));
+diesel::joinable!(notes -> teams (team_id));
 diesel::joinable!(tokens -> staff (staff_id));
 diesel::joinable!(staff -> teams (team_id));
 diesel::joinable!(outbox_notes -> outbox (outbox_id));
-diesel::joinable!(outbox_notes -> feedback (feedback_id));
+diesel::joinable!(outbox_notes -> notes (note_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     staff,
-    feedback,
-    feedback_reads,
+    notes,
+    note_reads,
     stories,
     story_tags,
     cases,

@@ -1,7 +1,14 @@
 //! The life of a complaint case: open → acknowledged → resolved. What each action may do
 //! from each state; anything else is an error, never a silent no-op.
 
-use super::Invalid;
+use super::{Invalid, text_enum::text_enum};
+
+text_enum!(
+    /// Where a complaint's case stands.
+    CaseStatus, "a case status" {
+        Open = "open", Acknowledged = "acknowledged", Resolved = "resolved",
+    }
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseAction {
@@ -12,17 +19,16 @@ pub enum CaseAction {
 }
 
 /// The status a case moves to, or why it cannot.
-pub fn transition(status: &str, action: CaseAction) -> Result<&'static str, Invalid> {
+pub fn transition(status: CaseStatus, action: CaseAction) -> Result<CaseStatus, Invalid> {
     use CaseAction::*;
+    use CaseStatus::*;
     match (status, action) {
-        ("open", Acknowledge) => Ok("acknowledged"),
-        ("open", Assign | Comment) => Ok("open"),
-        ("acknowledged", Assign | Comment) => Ok("acknowledged"),
-        ("open" | "acknowledged", Resolve) => Ok("resolved"),
-        ("resolved", Comment) => Ok("resolved"),
-        ("acknowledged", Acknowledge) => Err(Invalid::new("This case is already acknowledged.")),
-        ("resolved", _) => Err(Invalid::new("This case is already resolved.")),
-        _ => Err(Invalid::new("This case is in an unknown state.")),
+        (Open, Acknowledge) => Ok(Acknowledged),
+        (Open | Acknowledged, Assign | Comment) => Ok(status),
+        (Open | Acknowledged, Resolve) => Ok(Resolved),
+        (Resolved, Comment) => Ok(Resolved),
+        (Acknowledged, Acknowledge) => Err(Invalid::new("This case is already acknowledged.")),
+        (Resolved, _) => Err(Invalid::new("This case is already resolved.")),
     }
 }
 
@@ -55,25 +61,29 @@ mod tests {
 
     #[test]
     fn transitions() {
+        use CaseStatus::{Acknowledged, Open, Resolved};
         let table = [
-            ("open", Acknowledge, Ok("acknowledged")),
-            ("open", Assign, Ok("open")),
-            ("open", Comment, Ok("open")),
-            ("open", Resolve, Ok("resolved")),
-            ("acknowledged", Acknowledge, Err(())),
-            ("acknowledged", Assign, Ok("acknowledged")),
-            ("acknowledged", Comment, Ok("acknowledged")),
-            ("acknowledged", Resolve, Ok("resolved")),
-            ("resolved", Acknowledge, Err(())),
-            ("resolved", Assign, Err(())),
-            ("resolved", Comment, Ok("resolved")),
-            ("resolved", Resolve, Err(())),
-            ("bogus", Resolve, Err(())),
+            (Open, Acknowledge, Ok(Acknowledged)),
+            (Open, Assign, Ok(Open)),
+            (Open, Comment, Ok(Open)),
+            (Open, Resolve, Ok(Resolved)),
+            (Acknowledged, Acknowledge, Err(())),
+            (Acknowledged, Assign, Ok(Acknowledged)),
+            (Acknowledged, Comment, Ok(Acknowledged)),
+            (Acknowledged, Resolve, Ok(Resolved)),
+            (Resolved, Acknowledge, Err(())),
+            (Resolved, Assign, Err(())),
+            (Resolved, Comment, Ok(Resolved)),
+            (Resolved, Resolve, Err(())),
         ];
         for (from, action, expected) in table {
             let got = transition(from, action).map_err(|_| ());
             assert_eq!(got, expected, "{from} {action:?}");
         }
+        assert!(
+            CaseStatus::parse("bogus").is_err(),
+            "an unknown state is refused"
+        );
     }
 
     #[test]

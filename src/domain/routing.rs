@@ -5,7 +5,7 @@
 //! their own manager if set, else their team's, else the parent team's —, the team's manager,
 //! the active admins); this module decides who gets which email.
 
-use super::FeedbackKind;
+use super::NoteKind;
 
 /// Someone an email can go to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct RepFacts {
 
 #[derive(Debug, Clone)]
 pub struct RoutingFacts {
-    pub kind: FeedbackKind,
+    pub kind: NoteKind,
     /// The rep the customer named, if they named one we know.
     pub rep: Option<RepFacts>,
     /// The manager of the team the customer chose, when they did not name a rep.
@@ -93,7 +93,7 @@ pub fn route_new_note(facts: &RoutingFacts) -> Vec<Delivery> {
             });
         }
     };
-    let thanks = facts.kind == FeedbackKind::Thanks;
+    let thanks = facts.kind == NoteKind::Thanks;
     match &facts.rep {
         Some(rep) if rep.active => {
             if thanks {
@@ -131,7 +131,7 @@ mod tests {
         Contact::new(name, &format!("{}@example.com", name.to_lowercase()))
     }
 
-    fn facts(kind: FeedbackKind) -> RoutingFacts {
+    fn facts(kind: NoteKind) -> RoutingFacts {
         RoutingFacts {
             kind,
             rep: None,
@@ -160,8 +160,8 @@ mod tests {
 
     #[test]
     fn the_routing_table() {
-        use FeedbackKind::{Complaint, Thanks};
         use Mail::*;
+        use NoteKind::{Complaint, Thanks};
         type Case = (&'static str, RoutingFacts, Vec<(&'static str, Mail)>);
         let with = |kind, f: &dyn Fn(&mut RoutingFacts)| {
             let mut x = facts(kind);

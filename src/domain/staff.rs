@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Invalid, feedback::text_enum, text::single_line};
+use super::{FieldError, Invalid, text::single_line, text_enum::text_enum};
 
 text_enum!(
     /// What a staff member may do: reps see their own notes, managers their teams', admins all.
@@ -107,8 +107,7 @@ pub struct StaffFields {
 
 impl StaffInput {
     /// Parses every field and reports every problem, not just the first.
-    pub fn parse(fields: &StaffFields) -> Result<Self, Vec<crate::error::FieldError>> {
-        use crate::error::FieldError;
+    pub fn parse(fields: &StaffFields) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut check = |field: &str, result: Result<(), Invalid>| {
             if let Err(e) = result {

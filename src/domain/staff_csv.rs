@@ -1,8 +1,8 @@
 //! Reading staff from CSV (`name,email,role,team,handle,manager_email`, with a header row):
 //! every row is parsed and every problem kept with its line number.
 
+use super::FieldError;
 use super::{StaffFields, StaffInput};
-use crate::error::FieldError;
 
 pub const COLUMNS: [&str; 6] = ["name", "email", "role", "team", "handle", "manager_email"];
 const REQUIRED: [&str; 3] = ["name", "email", "role"];

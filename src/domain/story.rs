@@ -1,7 +1,19 @@
 //! The life of a story (the public version of a thank-you): what moderators may do from
 //! each state. Anything else is an error, never a silent no-op.
 
-use super::Invalid;
+use super::{Invalid, text_enum::text_enum};
+
+text_enum!(
+    /// Where a story stands: waiting for a moderator, on the wall, declined, taken off the
+    /// wall, or withdrawn by its customer.
+    StoryStatus, "a story status" {
+        Pending = "pending",
+        Published = "published",
+        Declined = "declined",
+        Unpublished = "unpublished",
+        Withdrawn = "withdrawn",
+    }
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoryAction {
@@ -11,21 +23,23 @@ pub enum StoryAction {
 }
 
 /// The status a story moves to, or why it cannot.
-pub fn transition(status: &str, action: StoryAction) -> Result<&'static str, Invalid> {
+pub fn transition(status: StoryStatus, action: StoryAction) -> Result<StoryStatus, Invalid> {
     use StoryAction::*;
+    use StoryStatus::*;
     match (status, action) {
-        ("pending" | "unpublished" | "published", Publish) => Ok("published"),
-        ("pending" | "unpublished", Decline) => Ok("declined"),
-        ("published", Unpublish) => Ok("unpublished"),
-        ("withdrawn", _) => Err(Invalid::new(
+        (Pending | Unpublished | Published, Publish) => Ok(Published),
+        (Pending | Unpublished, Decline) => Ok(Declined),
+        (Published, Unpublish) => Ok(Unpublished),
+        (Withdrawn, _) => Err(Invalid::new(
             "The customer withdrew their consent; this story can no longer be published.",
         )),
-        ("declined", _) => Err(Invalid::new("This story was declined.")),
-        (_, Decline) => Err(Invalid::new(
+        (Declined, _) => Err(Invalid::new("This story was declined.")),
+        (Published, Decline) => Err(Invalid::new(
             "Only a story that is not on the wall can be declined.",
         )),
-        (_, Unpublish) => Err(Invalid::new("Only a published story can be unpublished.")),
-        _ => Err(Invalid::new("This story cannot be published.")),
+        (Pending | Unpublished, Unpublish) => {
+            Err(Invalid::new("Only a published story can be unpublished."))
+        }
     }
 }
 
@@ -63,21 +77,23 @@ mod tests {
 
     #[test]
     fn the_story_state_machine() {
+        use StoryStatus::*;
         let cases = [
-            ("pending", Publish, Some("published")),
-            ("pending", Decline, Some("declined")),
-            ("pending", Unpublish, None),
-            ("published", Publish, Some("published")),
-            ("published", Unpublish, Some("unpublished")),
-            ("published", Decline, None),
-            ("unpublished", Publish, Some("published")),
-            ("unpublished", Decline, Some("declined")),
-            ("unpublished", Unpublish, None),
-            ("declined", Publish, None),
-            ("declined", Unpublish, None),
-            ("withdrawn", Publish, None),
-            ("withdrawn", Decline, None),
-            ("withdrawn", Unpublish, None),
+            (Pending, Publish, Some(Published)),
+            (Pending, Decline, Some(Declined)),
+            (Pending, Unpublish, None),
+            (Published, Publish, Some(Published)),
+            (Published, Unpublish, Some(Unpublished)),
+            (Published, Decline, None),
+            (Unpublished, Publish, Some(Published)),
+            (Unpublished, Decline, Some(Declined)),
+            (Unpublished, Unpublish, None),
+            (Declined, Publish, None),
+            (Declined, Decline, None),
+            (Declined, Unpublish, None),
+            (Withdrawn, Publish, None),
+            (Withdrawn, Decline, None),
+            (Withdrawn, Unpublish, None),
         ];
         for (from, action, want) in cases {
             assert_eq!(transition(from, action).ok(), want, "{from} {action:?}");

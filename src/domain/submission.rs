@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 
-use super::{Channel, Display, Email, FeedbackBody, FeedbackKind, Handle, PersonName};
-use crate::error::FieldError;
+use super::FieldError;
+use super::{Channel, Display, Email, Handle, NoteBody, NoteKind, PersonName};
 
 /// The raw fields, as text; empty optional fields mean "not given".
 #[derive(Debug, Clone, Default)]
@@ -24,13 +24,13 @@ pub struct SubmissionFields {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
-    pub kind: FeedbackKind,
+    pub kind: NoteKind,
     pub rep: Option<Handle>,
     /// A team slug, for notes whose rep the customer could not name.
     pub team: Option<String>,
     pub customer_name: Option<PersonName>,
     pub customer_email: Option<Email>,
-    pub body: FeedbackBody,
+    pub body: NoteBody,
     pub consent_publish: bool,
     pub display: Display,
     pub interaction_date: Option<NaiveDate>,
@@ -41,120 +41,93 @@ fn given(text: &str) -> Option<&str> {
     Some(text.trim()).filter(|t| !t.is_empty())
 }
 
+/// Every problem found so far, by field, in the order the fields were read.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// An optional field: `None` when left empty, or when it does not parse (and then
+    /// `message` says why, from the text given and the parser's refusal).
+    fn optional<T, E>(
+        &mut self,
+        field: &str,
+        text: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+        message: impl FnOnce(&str, E) -> String,
+    ) -> Option<T> {
+        let text = given(text)?;
+        parse(text)
+            .map_err(|e| self.add(field, message(text, e)))
+            .ok()
+    }
+}
+
+/// A team slug: short and on one line (whether such a team exists is the store's to say).
+fn team_slug(text: &str) -> Result<String, ()> {
+    if text.len() <= 100 && !text.chars().any(char::is_control) {
+        Ok(text.to_lowercase())
+    } else {
+        Err(())
+    }
+}
+
+/// When the customer was helped: a real date, not in the future, within three years.
+fn interaction_date(text: &str, today: NaiveDate) -> Result<NaiveDate, &'static str> {
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(date) if date > today => Err("That date is in the future."),
+        Ok(date) if (today - date).num_days() > 3 * 366 => {
+            Err("That date is more than three years ago.")
+        }
+        Ok(date) => Ok(date),
+        Err(_) => Err("Give the date as YYYY-MM-DD."),
+    }
+}
+
 impl Submission {
     /// Parses every field; `today` bounds the interaction date.
     pub fn parse(f: &SubmissionFields, today: NaiveDate) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
-
-        let kind = FeedbackKind::parse(&f.kind)
-            .map_err(|_| {
-                fail(
-                    "kind",
-                    "Choose whether this is a thank-you or a complaint.".into(),
-                )
-            })
+        let mut p = Problems::default();
+        let kind = NoteKind::parse(&f.kind)
+            .map_err(|_| p.add("kind", "Choose whether this is a thank-you or a complaint."))
             .ok();
-        let rep = match given(&f.rep) {
-            None => None,
-            Some(text) => Handle::parse(text)
-                .map_err(|_| fail("rep", format!("We don't know anyone called {text:?} here.")))
-                .ok(),
-        };
-        let team = match given(&f.team) {
-            None => None,
-            Some(text) if text.len() <= 100 && !text.chars().any(char::is_control) => {
-                Some(text.to_lowercase())
-            }
-            Some(_) => {
-                fail("team", "Choose a team from the list.".into());
-                None
-            }
-        };
-        let customer_name = match given(&f.customer_name) {
-            None => None,
-            Some(text) => PersonName::parse(text)
-                .map_err(|e| fail("customer_name", e.0.replace("Name", "Your name")))
-                .ok(),
-        };
-        let customer_email = match given(&f.customer_email) {
-            None => None,
-            Some(text) => Email::parse(text)
-                .map_err(|e| fail("customer_email", e.0))
-                .ok(),
-        };
-        let body = FeedbackBody::parse(&f.body)
-            .map_err(|e| fail("body", e.0))
+        let rep = p.optional("rep", &f.rep, Handle::parse, |text, _| {
+            format!("We don't know anyone called {text:?} here.")
+        });
+        let team = p.optional("team", &f.team, team_slug, |_, ()| {
+            "Choose a team from the list.".into()
+        });
+        let customer_name = p.optional(
+            "customer_name",
+            &f.customer_name,
+            PersonName::parse,
+            |_, e| e.0.replace("Name", "Your name"),
+        );
+        let customer_email =
+            p.optional("customer_email", &f.customer_email, Email::parse, |_, e| {
+                e.0
+            });
+        let body = NoteBody::parse(&f.body)
+            .map_err(|e| p.add("body", e.0))
             .ok();
-        let display = match given(&f.display) {
-            None => None,
-            Some(text) => Display::parse(text)
-                .map_err(|_| fail("display", "Choose how you'd like to be named.".into()))
-                .ok(),
-        };
-        let interaction_date = match given(&f.interaction_date) {
-            None => None,
-            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(date) if date > today => {
-                    fail("interaction_date", "That date is in the future.".into());
-                    None
-                }
-                Ok(date) if (today - date).num_days() > 3 * 366 => {
-                    fail(
-                        "interaction_date",
-                        "That date is more than three years ago.".into(),
-                    );
-                    None
-                }
-                Ok(date) => Some(date),
-                Err(_) => {
-                    fail("interaction_date", "Give the date as YYYY-MM-DD.".into());
-                    None
-                }
-            },
-        };
-        let channel = match given(&f.channel) {
-            None => None,
-            Some(text) => Channel::parse(text)
-                .map_err(|_| fail("channel", "Choose how you were in touch.".into()))
-                .ok(),
-        };
-
-        let mut consent_publish = f.consent_publish.unwrap_or(false);
-        match kind {
-            Some(FeedbackKind::Complaint) => {
-                if consent_publish {
-                    fail("consent_publish", "Complaints are never published.".into());
-                }
-                if given(&f.customer_email).is_none() {
-                    fail(
-                        "customer_email",
-                        "Please give your email address so the manager can answer you.".into(),
-                    );
-                }
-                consent_publish = false;
-            }
-            Some(FeedbackKind::Thanks) => {
-                if consent_publish && given(&f.display).is_none() {
-                    fail(
-                        "display",
-                        "Choose how you'd like to be named on the wall.".into(),
-                    );
-                }
-                if consent_publish
-                    && display.is_some_and(|d| d != Display::Anonymous)
-                    && given(&f.customer_name).is_none()
-                {
-                    fail(
-                        "customer_name",
-                        "Please give your name, or choose to appear as \"A customer\".".into(),
-                    );
-                }
-            }
-            None => {}
-        }
+        let display = p.optional("display", &f.display, Display::parse, |_, _| {
+            "Choose how you'd like to be named.".into()
+        });
+        let interaction_date = p.optional(
+            "interaction_date",
+            &f.interaction_date,
+            |text| interaction_date(text, today),
+            |_, why| why.into(),
+        );
+        let channel = p.optional("channel", &f.channel, Channel::parse, |_, _| {
+            "Choose how you were in touch.".into()
+        });
+        let consent_publish = consent(f, kind, display, &mut p);
         match (kind, body) {
-            (Some(kind), Some(body)) if errors.is_empty() => Ok(Self {
+            (Some(kind), Some(body)) if p.0.is_empty() => Ok(Self {
                 kind,
                 rep,
                 team,
@@ -166,8 +139,50 @@ impl Submission {
                 interaction_date,
                 channel,
             }),
-            _ => Err(errors),
+            _ => Err(p.0),
         }
+    }
+}
+
+/// Whether the note may be published, with what that needs: a complaint never is (and
+/// needs an address to be answered at); a thank-you to be published needs to know how to
+/// name its customer.
+fn consent(
+    f: &SubmissionFields,
+    kind: Option<NoteKind>,
+    display: Option<Display>,
+    p: &mut Problems,
+) -> bool {
+    let consent = f.consent_publish.unwrap_or(false);
+    match kind {
+        Some(NoteKind::Complaint) => {
+            if consent {
+                p.add("consent_publish", "Complaints are never published.");
+            }
+            if given(&f.customer_email).is_none() {
+                p.add(
+                    "customer_email",
+                    "Please give your email address so the manager can answer you.",
+                );
+            }
+            false
+        }
+        Some(NoteKind::Thanks) => {
+            if consent && given(&f.display).is_none() {
+                p.add("display", "Choose how you'd like to be named on the wall.");
+            }
+            if consent
+                && display.is_some_and(|d| d != Display::Anonymous)
+                && given(&f.customer_name).is_none()
+            {
+                p.add(
+                    "customer_name",
+                    "Please give your name, or choose to appear as \"A customer\".",
+                );
+            }
+            consent
+        }
+        None => consent,
     }
 }
 
@@ -205,7 +220,7 @@ mod tests {
     #[test]
     fn a_complete_thank_you() {
         let s = Submission::parse(&thanks(), today()).unwrap();
-        assert_eq!(s.kind, FeedbackKind::Thanks);
+        assert_eq!(s.kind, NoteKind::Thanks);
         assert_eq!(s.rep.unwrap().as_str(), "maria");
         assert!(s.consent_publish);
         assert_eq!(s.display, Display::First);

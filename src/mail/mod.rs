@@ -1,6 +1,8 @@
 //! Sending email: SMTP (pooled, with a hard timeout), `.eml` files when no SMTP server is
-//! configured, or memory (tests). The outbox worker that drives it lives beside it.
+//! configured, or memory (tests). Beside it: composing each email (`compose`), and the
+//! outbox worker that sends them.
 
+pub mod compose;
 pub mod render;
 pub mod schedule;
 pub mod stats;

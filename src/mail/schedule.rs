@@ -8,10 +8,10 @@ use std::sync::Mutex;
 
 use chrono::{Datelike, IsoWeek, NaiveDate, NaiveDateTime, Timelike, Weekday};
 
+use super::compose::Links;
 use crate::config::Secret;
 use crate::db::{self, Pool};
 use crate::error::AppError;
-use crate::store::note_facts::Links;
 use crate::store::{digests, escalations, retention};
 
 /// The hour (UTC) from which the day's digests go out.
@@ -55,14 +55,11 @@ impl Schedule {
         let mut report = ScheduleReport::default();
         let (secret, base) = (self.secret.clone(), self.base_url.clone());
         report.escalated = db::run(&self.pool, move |c| {
-            escalations::escalate_overdue(
-                c,
-                now,
-                Links {
-                    secret: &secret,
-                    base_url: &base,
-                },
-            )
+            let links = Links {
+                secret: &secret,
+                base_url: &base,
+            };
+            Ok(escalations::escalate_overdue(c, now, links)?)
         })
         .await?;
         // Spent form tokens, old rate windows and forgotten throttles.
@@ -76,8 +73,10 @@ impl Schedule {
         let today = now.date();
         if not_yet(&self.daily_done, today) {
             let base = self.base_url.clone();
-            report.moderation_digests =
-                db::run(&self.pool, move |c| digests::moderation(c, today, &base)).await?;
+            report.moderation_digests = db::run(&self.pool, move |c| {
+                Ok(digests::moderation(c, today, &base)?)
+            })
+            .await?;
             let (expired, scrubbed) =
                 db::run(&self.pool, move |c| Ok(retention::apply(c, now)?)).await?;
             report.expired = expired;
@@ -91,7 +90,7 @@ impl Schedule {
         if today.weekday() == Weekday::Mon && not_yet(&self.weekly_done, week) {
             let base = self.base_url.clone();
             report.weekly_digests =
-                db::run(&self.pool, move |c| digests::weekly(c, now, &base)).await?;
+                db::run(&self.pool, move |c| Ok(digests::weekly(c, now, &base)?)).await?;
             remember(&self.weekly_done, week);
         }
         Ok(report)

@@ -138,8 +138,8 @@ impl MailWorker {
         )?;
         worker.stats = state.mail_stats.clone();
         worker.resets_waiting = state.resets_waiting.clone();
-        let lease = i64::try_from(state.settings.mail_lease_seconds).unwrap_or(120);
-        worker.config.lease = chrono::Duration::seconds(lease);
+        worker.config.lease =
+            chrono::Duration::from_std(state.settings.mail_lease).unwrap_or(worker.config.lease);
         worker.schedule = Some(Arc::new(Schedule::new(
             state.pool.clone(),
             state.secret_key.clone(),
@@ -171,7 +171,7 @@ impl MailWorker {
     async fn serve_resets(&self) -> Result<usize, AppError> {
         let base = self.base_url.clone();
         db::run(&self.pool, move |c| {
-            crate::store::accounts::serve_reset_requests(c, &base)
+            Ok(crate::store::accounts::serve_reset_requests(c, &base)?)
         })
         .await
     }

@@ -8,43 +8,30 @@ use super::outbox::{self, NewMail};
 use super::staff::{self, Staff};
 use super::teams;
 use super::tokens::{self, TokenKind};
+use super::{StoreError, StoreResult};
 use crate::db::DbConn;
-use crate::error::AppError;
-use crate::mail::render;
+use crate::mail::compose::{self, Composed};
 
 pub const INVITATION_DAYS: i64 = 7;
 pub const RESET_MINUTES: i64 = 60;
 
-fn enqueue(
-    conn: &mut DbConn,
-    template: &str,
-    person: &Staff,
-    token: &str,
-    ctx: &tera::Context,
-) -> Result<(), AppError> {
-    let rendered = render::render(template, ctx)?;
-    let key = format!("{template}:{}", super::hash_token(token));
-    outbox::enqueue(
-        conn,
-        &[NewMail::new(
-            key,
-            template,
-            None,
-            &person.name,
-            &person.email,
-            rendered,
-        )],
-    )?;
+/// Queues an email carrying a one-time link to `person`, once per token.
+fn enqueue(conn: &mut DbConn, person: &Staff, token: &str, email: Composed) -> StoreResult<()> {
+    let key = format!("{}:{}", email.name, super::hash_token(token));
+    let mail = NewMail::new(
+        key,
+        email.name,
+        None,
+        &person.name,
+        &person.email,
+        email.rendered,
+    );
+    outbox::enqueue(conn, &[mail])?;
     Ok(())
 }
 
 /// Invites someone to choose a password (again, if they were invited before).
-pub fn invite(
-    conn: &mut DbConn,
-    person: &Staff,
-    inviter: &str,
-    base_url: &str,
-) -> Result<(), AppError> {
+pub fn invite(conn: &mut DbConn, person: &Staff, inviter: &str, base_url: &str) -> StoreResult<()> {
     let token = tokens::create(
         conn,
         TokenKind::Invitation,
@@ -55,20 +42,13 @@ pub fn invite(
         Some(t) => Some(teams::find(conn, t)?.name),
         None => None,
     };
-    let mut ctx = tera::Context::new();
-    ctx.insert("base_url", base_url);
-    ctx.insert("recipient_name", &person.name);
-    ctx.insert("inviter", inviter);
-    ctx.insert("team", &team);
-    ctx.insert("link", &format!("{base_url}/invite/{token}"));
-    ctx.insert("personal_link", &format!("{base_url}/to/{}", person.handle));
     let expires = super::now() + Duration::days(INVITATION_DAYS);
-    ctx.insert("expires", &expires.format("%-d %B %Y, %H:%M").to_string());
-    enqueue(conn, "invitation", person, &token, &ctx)
+    let email = compose::invitation(base_url, person, team.as_deref(), inviter, &token, expires)?;
+    enqueue(conn, person, &token, email)
 }
 
 /// Sends a reset link if the address belongs to an active account; says nothing either way.
-pub fn request_reset(conn: &mut DbConn, email: &str, base_url: &str) -> Result<(), AppError> {
+pub fn request_reset(conn: &mut DbConn, email: &str, base_url: &str) -> StoreResult<()> {
     let Some(person) = staff::find_by_email(conn, email)?.filter(|p| p.active) else {
         return Ok(());
     };
@@ -78,11 +58,8 @@ pub fn request_reset(conn: &mut DbConn, email: &str, base_url: &str) -> Result<(
         Some(&person.id),
         Duration::minutes(RESET_MINUTES),
     )?;
-    let mut ctx = tera::Context::new();
-    ctx.insert("base_url", base_url);
-    ctx.insert("recipient_name", &person.name);
-    ctx.insert("link", &format!("{base_url}/password/reset/{token}"));
-    enqueue(conn, "password_reset", &person, &token, &ctx)
+    let email = compose::password_reset(base_url, &person.name, &token)?;
+    enqueue(conn, &person, &token, email)
 }
 
 /// Uses up the token and sets the password; every session of that person ends.
@@ -122,7 +99,7 @@ pub fn queue_reset(conn: &mut DbConn, email: &str) -> QueryResult<()> {
 
 /// Serves queued reset requests (the mail worker calls this): a link for each address that
 /// belongs to an active account, nothing for the others. Returns how many were served.
-pub fn serve_reset_requests(conn: &mut DbConn, base_url: &str) -> Result<usize, AppError> {
+pub fn serve_reset_requests(conn: &mut DbConn, base_url: &str) -> StoreResult<usize> {
     use crate::db::schema::reset_requests;
     const BATCH: usize = 100;
     let mut served = 0;
@@ -139,7 +116,7 @@ pub fn serve_reset_requests(conn: &mut DbConn, base_url: &str) -> Result<usize, 
                 if claimed == 1 {
                     request_reset(c, email, base_url)?;
                 }
-                Ok::<_, AppError>(())
+                Ok::<_, StoreError>(())
             })?;
         }
         served += waiting.len();

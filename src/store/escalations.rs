@@ -5,23 +5,25 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::events::{self, EventKind};
+use super::events;
 use super::note_facts::{Links, NoteFacts};
 use super::responsible::{active_staff, admins, contact, manager_of};
 use crate::db::ids::CaseId;
 use crate::db::schema::cases;
 use crate::db::{DbConn, write_tx};
 use crate::domain::routing::Contact;
-use crate::error::AppError;
+use crate::domain::{CaseStatus, EventKind};
+use crate::mail::compose;
+use crate::store::StoreResult;
 
 /// Escalates every overdue case not yet escalated; returns how many.
 pub fn escalate_overdue(
     conn: &mut DbConn,
     now: NaiveDateTime,
     links: Links<'_>,
-) -> Result<usize, AppError> {
+) -> StoreResult<usize> {
     let due: Vec<CaseId> = cases::table
-        .filter(cases::status.eq("open"))
+        .filter(cases::status.eq(CaseStatus::Open))
         .filter(cases::escalated_at.is_null())
         .filter(cases::due_at.le(now))
         .order(cases::due_at.asc())
@@ -65,12 +67,12 @@ fn escalate(
     id: &CaseId,
     now: NaiveDateTime,
     links: Links<'_>,
-) -> Result<bool, AppError> {
+) -> StoreResult<bool> {
     // Claim the escalation: only the instance whose update matches sends it.
     let claimed = diesel::update(
         cases::table
             .filter(cases::id.eq(id))
-            .filter(cases::status.eq("open"))
+            .filter(cases::status.eq(CaseStatus::Open))
             .filter(cases::escalated_at.is_null()),
     )
     .set(cases::escalated_at.eq(now))
@@ -78,21 +80,18 @@ fn escalate(
     if claimed == 0 {
         return Ok(false);
     }
-    let (feedback_id, due_at): (crate::db::ids::FeedbackId, NaiveDateTime) = cases::table
+    let (note_id, due_at): (crate::db::ids::NoteId, NaiveDateTime) = cases::table
         .find(id)
-        .select((cases::feedback_id, cases::due_at))
+        .select((cases::note_id, cases::due_at))
         .first(conn)?;
-    let Some(facts) = NoteFacts::load(conn, &feedback_id)? else {
+    let Some(facts) = NoteFacts::load(conn, &note_id)? else {
         return Ok(false);
     };
     let (to, manager) = targets(conn, &facts)?;
-    let mut context = facts.context(links);
-    context.insert("due_at", &due_at.format("%-d %B %Y, %H:%M").to_string());
-    context.insert("manager_name", &manager);
     let names: Vec<&str> = to.iter().map(|c| c.name.as_str()).collect();
     events::record(
         conn,
-        &feedback_id,
+        &note_id,
         EventKind::Escalated,
         None,
         Some(&names.join(", ")),
@@ -100,8 +99,9 @@ fn escalate(
         now,
     )?;
     for person in &to {
+        let email = compose::case_escalated(&facts, links, due_at, manager.as_deref(), person)?;
         let key = format!("case:{id}:escalated:{}", person.email);
-        facts.queue(conn, "case_escalated", key, person, &context)?;
+        facts.queue(conn, key, person, email)?;
     }
     Ok(true)
 }

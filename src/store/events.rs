@@ -5,35 +5,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::ids::{EventId, FeedbackId, StaffId};
+use crate::db::ids::{EventId, NoteId, StaffId};
 use crate::db::schema::{note_events, staff};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    Acknowledged,
-    Assigned,
-    Comment,
-    Resolved,
-    Escalated,
-    Reply,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Acknowledged => "acknowledged",
-            Self::Assigned => "assigned",
-            Self::Comment => "comment",
-            Self::Resolved => "resolved",
-            Self::Escalated => "escalated",
-            Self::Reply => "reply",
-        }
-    }
-}
+use crate::domain::EventKind;
 
 pub fn record(
     conn: &mut DbConn,
-    feedback: &FeedbackId,
+    note: &NoteId,
     kind: EventKind,
     actor: Option<&StaffId>,
     body: Option<&str>,
@@ -43,8 +21,8 @@ pub fn record(
     diesel::insert_into(note_events::table)
         .values((
             note_events::id.eq(EventId::new()),
-            note_events::feedback_id.eq(feedback),
-            note_events::kind.eq(kind.as_str()),
+            note_events::note_id.eq(note),
+            note_events::kind.eq(kind),
             note_events::actor_id.eq(actor),
             note_events::body.eq(body),
             note_events::public.eq(public),
@@ -55,43 +33,40 @@ pub fn record(
 }
 
 /// How many events of one kind a note has.
-pub fn count(conn: &mut DbConn, feedback: &FeedbackId, kind: EventKind) -> QueryResult<i64> {
+pub fn count(conn: &mut DbConn, note: &NoteId, kind: EventKind) -> QueryResult<i64> {
     note_events::table
-        .filter(note_events::feedback_id.eq(feedback))
-        .filter(note_events::kind.eq(kind.as_str()))
+        .filter(note_events::note_id.eq(note))
+        .filter(note_events::kind.eq(kind))
         .count()
         .get_result(conn)
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Event {
-    pub kind: String,
+    pub kind: EventKind,
     pub actor: Option<String>,
     pub body: Option<String>,
     pub public: bool,
     pub at: String,
 }
 
-/// Kind, actor's name, whether they may be named in public, body, public, when.
-type EventRow = (
-    String,
-    Option<String>,
-    Option<bool>,
-    Option<String>,
-    bool,
-    NaiveDateTime,
-);
+/// An event with its actor's name and whether they may be named in public.
+#[derive(Queryable)]
+struct EventRow {
+    kind: EventKind,
+    actor: Option<String>,
+    named: Option<bool>,
+    body: Option<String>,
+    public: bool,
+    at: NaiveDateTime,
+}
 
 /// A note's events, oldest first; only the public ones when `public_only`, and then
 /// staff are named only if they chose to be named in public (as on the wall).
-pub fn for_note(
-    conn: &mut DbConn,
-    feedback: &FeedbackId,
-    public_only: bool,
-) -> QueryResult<Vec<Event>> {
+pub fn for_note(conn: &mut DbConn, note: &NoteId, public_only: bool) -> QueryResult<Vec<Event>> {
     let mut query = note_events::table
         .left_join(staff::table.on(note_events::actor_id.eq(staff::id.nullable())))
-        .filter(note_events::feedback_id.eq(feedback))
+        .filter(note_events::note_id.eq(note))
         .order((note_events::at.asc(), note_events::id.asc()))
         .select((
             note_events::kind,
@@ -108,12 +83,12 @@ pub fn for_note(
     let rows: Vec<EventRow> = query.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(kind, actor, named, body, public, at)| Event {
-            kind,
-            actor: actor.filter(|_| !public_only || named == Some(true)),
-            body,
-            public,
-            at: at.format("%-d %B %Y, %H:%M UTC").to_string(),
+        .map(|r| Event {
+            kind: r.kind,
+            actor: r.actor.filter(|_| !public_only || r.named == Some(true)),
+            body: r.body,
+            public: r.public,
+            at: r.at.format("%-d %B %Y, %H:%M UTC").to_string(),
         })
         .collect())
 }

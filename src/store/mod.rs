@@ -4,15 +4,16 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod digests;
+mod error;
 pub mod escalations;
 pub mod events;
 pub mod exports;
-pub mod feedback;
 pub mod inbox;
 pub mod intake;
 pub mod limits;
 pub mod moderation;
 pub mod note_facts;
+pub mod notes;
 pub mod outbox;
 pub mod portfolio;
 pub mod receipts;
@@ -25,6 +26,8 @@ pub mod stories;
 pub mod teams;
 pub mod tokens;
 pub mod wall;
+
+pub use error::{StoreError, StoreResult};
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 
@@ -43,16 +46,18 @@ pub fn new_token() -> (String, String) {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let token = hex(&bytes);
+    let token = hex::encode(bytes);
     let hash = hash_token(&token);
     (token, hash)
 }
 
-pub fn hash_token(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(token.as_bytes()))
+/// Whether `text` has the shape of a token from [`new_token`] (64 hex digits): only such a
+/// text is looked up, so nothing else a link carries reaches a query.
+pub fn is_token(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+pub fn hash_token(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
 }

@@ -1,56 +1,79 @@
-//! A stored note as later emails see it (acknowledgements, resolutions, replies,
-//! escalations): the facts, the template context, and queueing one email about it.
+//! A note with its rep and team: what permission checks and every email about the note
+//! (see `mail::compose`) know of it, loaded here or, for a note being stored, built from
+//! what is written. Also: queueing one email about it.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::StoreResult;
+use super::notes::NewNote;
 use super::outbox::{self, NewMail};
 use super::responsible::{TeamRow, team};
 use super::staff::Staff;
 use crate::config::Secret;
 use crate::db::DbConn;
-use crate::db::ids::{FeedbackId, StaffId, TeamId};
-use crate::db::schema::{feedback, staff};
+use crate::db::ids::{NoteId, StaffId, TeamId};
+use crate::db::schema::{notes, staff};
 use crate::domain::routing::Contact;
-use crate::domain::{Display, PersonName};
-use crate::error::AppError;
-use crate::mail::render;
+use crate::domain::{Channel, Display, NoteKind, NoteStatus};
+use crate::mail::compose::Composed;
 
-/// Where links in emails point, and the key receipt links are derived with.
-#[derive(Clone, Copy)]
-pub struct Links<'a> {
-    pub secret: &'a Secret,
-    pub base_url: &'a str,
-}
+pub use crate::mail::compose::Links;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = feedback)]
+#[diesel(table_name = notes)]
 pub struct NoteRow {
-    pub id: FeedbackId,
+    pub id: NoteId,
     pub reference: String,
-    pub kind: String,
+    pub kind: NoteKind,
     pub rep_id: Option<StaffId>,
     pub team_id: Option<TeamId>,
     pub customer_name: Option<String>,
     pub customer_email: Option<String>,
-    pub display: String,
+    pub display: Display,
     pub body: Option<String>,
-    pub status: String,
+    pub channel: Option<Channel>,
+    pub interaction_date: Option<NaiveDate>,
+    pub status: NoteStatus,
     pub created_at: NaiveDateTime,
     pub consent_publish: bool,
     pub receipt_generation: i32,
 }
 
+impl From<&NewNote> for NoteRow {
+    /// The note as it reads back once written (a new note's receipt link is the first).
+    fn from(new: &NewNote) -> Self {
+        Self {
+            id: new.id.clone(),
+            reference: new.reference.clone(),
+            kind: new.kind,
+            rep_id: new.rep_id.clone(),
+            team_id: new.team_id.clone(),
+            customer_name: new.customer_name.clone(),
+            customer_email: new.customer_email.clone(),
+            display: new.display,
+            body: new.body.clone(),
+            channel: new.channel,
+            interaction_date: new.interaction_date,
+            status: new.status,
+            created_at: new.created_at,
+            consent_publish: new.consent_publish,
+            receipt_generation: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NoteFacts {
     pub note: NoteRow,
+    /// The rep the customer named, whether or not still here.
     pub rep: Option<Staff>,
     pub team: Option<TeamRow>,
 }
 
 impl NoteFacts {
-    pub fn load(conn: &mut DbConn, id: &FeedbackId) -> QueryResult<Option<Self>> {
-        let Some(note) = feedback::table
+    pub fn load(conn: &mut DbConn, id: &NoteId) -> QueryResult<Option<Self>> {
+        let Some(note) = notes::table
             .find(id)
             .select(NoteRow::as_select())
             .first(conn)
@@ -90,73 +113,35 @@ impl NoteFacts {
         }
     }
 
-    /// The values every email about this note can use (the same names as at intake).
-    pub fn context(&self, links: Links<'_>) -> tera::Context {
-        let n = &self.note;
-        let person = n
-            .customer_name
-            .as_deref()
-            .and_then(|s| PersonName::parse(s).ok());
-        let display = Display::parse(&n.display).unwrap_or(Display::Anonymous);
-        let token = super::intake::receipt_token(links.secret, &n.id, n.receipt_generation);
-        let customer_name = n
-            .customer_name
-            .clone()
-            .unwrap_or_else(|| "A customer".into());
-        let mut c = tera::Context::new();
-        c.insert("base_url", links.base_url);
-        c.insert("reference", &n.reference);
-        c.insert("kind", &n.kind);
-        c.insert("body", n.body.as_deref().unwrap_or(""));
-        c.insert("customer_name", &customer_name);
-        c.insert("customer_label", &customer_name);
-        c.insert(
-            "customer_first",
-            &n.customer_name
-                .as_deref()
-                .and_then(|s| s.split(' ').next())
-                .unwrap_or("there"),
-        );
-        c.insert("public_name", &display.public_name(person.as_ref()));
-        c.insert("rep_name", &self.rep.as_ref().map(|r| r.name.clone()));
-        c.insert("rep_public", &self.rep_public());
-        c.insert("team_name", &self.team.as_ref().map(|t| t.name.clone()));
-        c.insert(
-            "note_url",
-            &format!("{}/staff/notes/{}", links.base_url, n.id),
-        );
-        c.insert(
-            "receipt_url",
-            &format!("{}/receipt/{token}", links.base_url),
-        );
-        c.insert("received", &n.created_at.format("%-d %B %Y").to_string());
-        c.insert("consent_publish", &n.consent_publish);
-        c
+    /// The key in the customer's current receipt link.
+    pub fn receipt_token(&self, secret: &Secret) -> String {
+        super::intake::receipt_token(secret, &self.note.id, self.note.receipt_generation)
     }
 
     /// Queues one email about this note; a second with the same `key` is a no-op.
     pub fn queue(
         &self,
         conn: &mut DbConn,
-        template: &str,
         key: String,
         to: &Contact,
-        context: &tera::Context,
-    ) -> Result<(), AppError> {
-        let mut context = context.clone();
-        context.insert("recipient_name", &to.name);
-        let rendered = render::render(template, &context)?;
-        outbox::enqueue(
-            conn,
-            &[NewMail::new(
-                key,
-                template,
-                Some(&self.note.id),
-                &to.name,
-                &to.email,
-                rendered,
-            )],
-        )?;
+        email: Composed,
+    ) -> StoreResult<()> {
+        let mail = NewMail::new(
+            key,
+            email.name,
+            Some(&self.note.id),
+            &to.name,
+            &to.email,
+            email.rendered,
+        );
+        outbox::enqueue(conn, &[mail])?;
         Ok(())
+    }
+
+    /// Queues an email about this note that each person gets once, however often it is
+    /// composed (the rep's copy of a complaint: at intake, or when it is acknowledged).
+    pub fn queue_once(&self, conn: &mut DbConn, to: &Contact, email: Composed) -> StoreResult<()> {
+        let key = format!("note:{}:{}:{}", self.note.id, email.name, to.email);
+        self.queue(conn, key, to, email)
     }
 }

@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use super::staff::Staff;
 use super::stories::{CardRow, StoryCard, card, public_cards};
 use crate::db::DbConn;
-use crate::db::schema::{feedback, stories, teams};
+use crate::db::ids::NoteId;
+use crate::db::schema::{notes, stories, teams};
+use crate::domain::{NoteKind, StoryStatus};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PrivateWords {
@@ -34,26 +36,10 @@ pub fn of(conn: &mut DbConn, rep: &Staff) -> QueryResult<Portfolio> {
         .order((stories::published_at.desc(), stories::id.desc()))
         .limit(500)
         .load(conn)?;
-    let stories: Vec<StoryCard> = rows.into_iter().filter_map(card).collect();
-    // The other thank-yous: not on the wall (private, declined or waiting), not erased.
-    let published: Vec<crate::db::ids::FeedbackId> = stories::table
-        .filter(stories::rep_id.eq(rep.id.clone()))
-        .filter(stories::status.eq("published"))
-        .select(stories::feedback_id)
-        .load(conn)?;
-    let private: Vec<(Option<String>, NaiveDateTime)> = feedback::table
-        .filter(feedback::rep_id.eq(rep.id.clone()))
-        .filter(feedback::kind.eq("thanks"))
-        .filter(feedback::body.is_not_null())
-        .filter(feedback::id.ne_all(published))
-        .order(feedback::created_at.desc())
-        .limit(500)
-        .select((feedback::body, feedback::created_at))
-        .load(conn)?;
-    let first: Option<NaiveDateTime> = feedback::table
-        .filter(feedback::rep_id.eq(rep.id.clone()))
-        .filter(feedback::kind.eq("thanks"))
-        .select(diesel::dsl::min(feedback::created_at))
+    let first: Option<NaiveDateTime> = notes::table
+        .filter(notes::rep_id.eq(rep.id.clone()))
+        .filter(notes::kind.eq(NoteKind::Thanks))
+        .select(diesel::dsl::min(notes::created_at))
         .first(conn)?;
     let team = match &rep.team_id {
         Some(t) => teams::table
@@ -68,17 +54,34 @@ pub fn of(conn: &mut DbConn, rep: &Staff) -> QueryResult<Portfolio> {
         team,
         handle: rep.handle.clone(),
         thanks_received: i64::from(rep.thanks_received),
-        stories,
-        words: private
-            .into_iter()
-            .filter_map(|(body, at)| {
-                Some(PrivateWords {
-                    body: body?,
-                    received: at.format("%-d %B %Y").to_string(),
-                })
-            })
-            .collect(),
+        stories: rows.into_iter().filter_map(card).collect(),
+        words: private_words(conn, rep)?,
         first: first.map(|t| t.format("%B %Y").to_string()),
         generated: super::now().format("%-d %B %Y").to_string(),
     })
+}
+
+/// The other thank-yous: not on the wall (private, declined or waiting), not erased.
+fn private_words(conn: &mut DbConn, rep: &Staff) -> QueryResult<Vec<PrivateWords>> {
+    let published: Vec<NoteId> = stories::table
+        .filter(stories::rep_id.eq(rep.id.clone()))
+        .filter(stories::status.eq(StoryStatus::Published))
+        .select(stories::note_id)
+        .load(conn)?;
+    let private: Vec<(String, NaiveDateTime)> = notes::table
+        .filter(notes::rep_id.eq(rep.id.clone()))
+        .filter(notes::kind.eq(NoteKind::Thanks))
+        .filter(notes::body.is_not_null())
+        .filter(notes::id.ne_all(published))
+        .order(notes::created_at.desc())
+        .limit(500)
+        .select((notes::body.assume_not_null(), notes::created_at))
+        .load(conn)?;
+    Ok(private
+        .into_iter()
+        .map(|(body, at)| PrivateWords {
+            body,
+            received: at.format("%-d %B %Y").to_string(),
+        })
+        .collect())
 }

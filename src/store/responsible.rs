@@ -70,7 +70,7 @@ pub fn manager_of(conn: &mut DbConn, person: &Staff) -> QueryResult<Option<Staff
 
 pub fn admins(conn: &mut DbConn) -> QueryResult<Vec<Contact>> {
     let rows: Vec<Staff> = staff::table
-        .filter(staff::role.eq(Role::Admin.as_str()))
+        .filter(staff::role.eq(Role::Admin))
         .filter(staff::active.eq(true))
         .order(staff::created_at.asc())
         .select(Staff::as_select())

@@ -7,9 +7,10 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::{outbox, settings};
-use crate::db::ids::{FeedbackId, OutboxId};
-use crate::db::schema::{cases, feedback};
+use crate::db::ids::{NoteId, OutboxId};
+use crate::db::schema::{cases, notes};
 use crate::db::{DbConn, write_tx};
+use crate::domain::CaseStatus;
 
 /// Applies the policy at `now`; returns how many notes were cleared (0 when it is "keep")
 /// and the outbox rows scrubbed, whose `.eml` copies the caller removes.
@@ -19,27 +20,27 @@ pub fn apply(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<(usize, Vec<O
         return Ok((0, Vec::new()));
     }
     let cutoff = now - Duration::days(days);
-    let due: Vec<FeedbackId> = cases::table
-        .inner_join(feedback::table)
-        .filter(cases::status.eq("resolved"))
+    let due: Vec<NoteId> = cases::table
+        .inner_join(notes::table)
+        .filter(cases::status.eq(CaseStatus::Resolved))
         .filter(cases::resolved_at.le(cutoff))
         .filter(
-            feedback::body
+            notes::body
                 .is_not_null()
-                .or(feedback::customer_email.is_not_null()),
+                .or(notes::customer_email.is_not_null()),
         )
-        .select(feedback::id)
+        .select(notes::id)
         .load(conn)?;
     let mut scrubbed = Vec::new();
     for id in &due {
         scrubbed.extend(write_tx(conn, |conn| {
             // First, while the note still names its customer's address.
             let rows = outbox::scrub_for_notes(conn, std::slice::from_ref(id))?;
-            diesel::update(feedback::table.find(id))
+            diesel::update(notes::table.find(id))
                 .set((
-                    feedback::body.eq(None::<String>),
-                    feedback::customer_email.eq(None::<String>),
-                    feedback::updated_at.eq(now),
+                    notes::body.eq(None::<String>),
+                    notes::customer_email.eq(None::<String>),
+                    notes::updated_at.eq(now),
                 ))
                 .execute(conn)?;
             QueryResult::Ok(rows)

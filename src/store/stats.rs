@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use super::inbox::{OpenComplaints, Scope};
 use crate::db::DbConn;
 use crate::db::ids::{StaffId, TeamId};
-use crate::db::schema::{cases, feedback, staff, stories, story_tags};
+use crate::db::schema::{cases, notes, staff, stories, story_tags};
+use crate::domain::{CaseStatus, NoteKind, StoryStatus};
 
 /// Which notes count: a rep's own, some teams', or all.
 #[derive(Debug, Clone)]
@@ -38,13 +39,13 @@ pub struct Bucket {
     pub complaints: i64,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct Theme {
     pub tag: String,
     pub stories: i64,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct Ranked {
     pub name: String,
     pub thanks: i64,
@@ -96,29 +97,27 @@ fn at(day: NaiveDate) -> NaiveDateTime {
 fn count(
     conn: &mut DbConn,
     subject: &Subject,
-    kind: &str,
+    kind: NoteKind,
     from: NaiveDateTime,
     to: Option<NaiveDateTime>,
 ) -> QueryResult<i64> {
-    let mut q = feedback::table
-        .filter(feedback::kind.eq(kind.to_owned()))
-        .filter(feedback::created_at.ge(from))
+    let mut q = notes::table
+        .filter(notes::kind.eq(kind))
+        .filter(notes::created_at.ge(from))
         .into_boxed();
     if let Some(to) = to {
-        q = q.filter(feedback::created_at.lt(to));
+        q = q.filter(notes::created_at.lt(to));
     }
     q = match subject {
-        Subject::Rep(id, OpenComplaints::Shown) => q.filter(feedback::rep_id.eq(id.clone())),
-        Subject::Rep(id, OpenComplaints::Hidden) => {
-            q.filter(feedback::rep_id.eq(id.clone())).filter(
-                feedback::kind.ne("complaint").or(feedback::id.eq_any(
-                    cases::table
-                        .filter(cases::status.ne("open"))
-                        .select(cases::feedback_id),
-                )),
-            )
-        }
-        Subject::Teams(teams) => q.filter(feedback::team_id.eq_any(teams.clone())),
+        Subject::Rep(id, OpenComplaints::Shown) => q.filter(notes::rep_id.eq(id.clone())),
+        Subject::Rep(id, OpenComplaints::Hidden) => q.filter(notes::rep_id.eq(id.clone())).filter(
+            notes::kind.ne(NoteKind::Complaint).or(notes::id.eq_any(
+                cases::table
+                    .filter(cases::status.ne(CaseStatus::Open))
+                    .select(cases::note_id),
+            )),
+        ),
+        Subject::Teams(teams) => q.filter(notes::team_id.eq_any(teams.clone())),
         Subject::All => q,
     };
     q.count().get_result(conn)
@@ -136,8 +135,8 @@ fn buckets(
             let (from, to) = (at(w[0]), Some(at(w[1])));
             Ok(Bucket {
                 label: label(w[0]),
-                thanks: count(conn, subject, "thanks", from, to)?,
-                complaints: count(conn, subject, "complaint", from, to)?,
+                thanks: count(conn, subject, NoteKind::Thanks, from, to)?,
+                complaints: count(conn, subject, NoteKind::Complaint, from, to)?,
             })
         })
         .collect()
@@ -160,7 +159,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
 fn case_times(conn: &mut DbConn, subject: &Subject, now: NaiveDateTime) -> QueryResult<CaseTimes> {
     let since = now - Duration::days(90);
     let mut q = cases::table
-        .inner_join(feedback::table)
+        .inner_join(notes::table)
         .filter(cases::created_at.ge(since))
         .select((
             cases::created_at,
@@ -169,11 +168,11 @@ fn case_times(conn: &mut DbConn, subject: &Subject, now: NaiveDateTime) -> Query
         ))
         .into_boxed();
     q = match subject {
-        Subject::Rep(id, OpenComplaints::Shown) => q.filter(feedback::rep_id.eq(id.clone())),
+        Subject::Rep(id, OpenComplaints::Shown) => q.filter(notes::rep_id.eq(id.clone())),
         Subject::Rep(id, OpenComplaints::Hidden) => q
-            .filter(feedback::rep_id.eq(id.clone()))
-            .filter(cases::status.ne("open")),
-        Subject::Teams(teams) => q.filter(feedback::team_id.eq_any(teams.clone())),
+            .filter(notes::rep_id.eq(id.clone()))
+            .filter(cases::status.ne(CaseStatus::Open)),
+        Subject::Teams(teams) => q.filter(notes::team_id.eq_any(teams.clone())),
         Subject::All => q,
     };
     let rows: Vec<(NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> = q.load(conn)?;
@@ -186,26 +185,31 @@ fn case_times(conn: &mut DbConn, subject: &Subject, now: NaiveDateTime) -> Query
         .iter()
         .filter_map(|(c, _, r)| r.map(|r| hours(*c, r)))
         .collect();
-    let mut overdue = cases::table
-        .inner_join(feedback::table)
-        .filter(cases::status.eq("open"))
-        .filter(cases::due_at.le(now))
-        .into_boxed();
-    overdue = match subject {
-        Subject::Rep(id, OpenComplaints::Shown) => overdue.filter(feedback::rep_id.eq(id.clone())),
-        // Overdue cases are open ones: not the rep's to see yet.
-        Subject::Rep(_, OpenComplaints::Hidden) => overdue.filter(feedback::id.eq("")),
-        Subject::Teams(teams) => overdue.filter(feedback::team_id.eq_any(teams.clone())),
-        Subject::All => overdue,
-    };
     Ok(CaseTimes {
         opened: rows.len() as i64,
         acknowledged: ack.len() as i64,
         resolved: res.len() as i64,
         median_hours_to_acknowledge: median(&mut ack),
         median_hours_to_resolve: median(&mut res),
-        overdue_now: overdue.count().get_result(conn)?,
+        overdue_now: overdue(conn, subject, now)?,
     })
+}
+
+/// The subject's cases open past their due time at `now`.
+fn overdue(conn: &mut DbConn, subject: &Subject, now: NaiveDateTime) -> QueryResult<i64> {
+    let mut overdue = cases::table
+        .inner_join(notes::table)
+        .filter(cases::status.eq(CaseStatus::Open))
+        .filter(cases::due_at.le(now))
+        .into_boxed();
+    overdue = match subject {
+        Subject::Rep(id, OpenComplaints::Shown) => overdue.filter(notes::rep_id.eq(id.clone())),
+        // Overdue cases are open ones: not the rep's to see yet.
+        Subject::Rep(_, OpenComplaints::Hidden) => overdue.filter(notes::id.eq("")),
+        Subject::Teams(teams) => overdue.filter(notes::team_id.eq_any(teams.clone())),
+        Subject::All => overdue,
+    };
+    overdue.count().get_result(conn)
 }
 
 /// The stats of a subject as at `now`: the last 12 weeks and 12 months.
@@ -220,30 +224,47 @@ pub fn compute(
     let week_edges: Vec<NaiveDate> = (-11..=1).map(|k| this_week + Duration::weeks(k)).collect();
     let this_month = first_of_month(today);
     let month_edges: Vec<NaiveDate> = (-11..=1).map(|k| add_months(this_month, k)).collect();
-    let weeks = buckets(conn, subject, &week_edges, |d| {
-        d.format("%-d %b").to_string()
-    })?;
-    let months = buckets(conn, subject, &month_edges, |d| {
-        d.format("%b %Y").to_string()
-    })?;
     // Before any note (and inside both databases' timestamp range).
     let ever = at(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default());
-    let thanks_total = count(conn, subject, "thanks", ever, None)?;
-    let complaints_total = count(conn, subject, "complaint", ever, None)?;
+    let ranked = with_ranking && matches!(subject, Subject::Teams(_) | Subject::All);
+    Ok(Stats {
+        weeks: buckets(conn, subject, &week_edges, |d| {
+            d.format("%-d %b").to_string()
+        })?,
+        months: buckets(conn, subject, &month_edges, |d| {
+            d.format("%b %Y").to_string()
+        })?,
+        thanks_total: count(conn, subject, NoteKind::Thanks, ever, None)?,
+        complaints_total: count(conn, subject, NoteKind::Complaint, ever, None)?,
+        published: published(conn, subject)?,
+        themes: themes(conn, subject)?,
+        cases: case_times(conn, subject, now)?,
+        ranking: if ranked {
+            Some(ranking(conn, subject, now)?)
+        } else {
+            None
+        },
+    })
+}
 
+/// The subject's stories on the wall.
+fn published(conn: &mut DbConn, subject: &Subject) -> QueryResult<i64> {
     let mut published = stories::table
-        .filter(stories::status.eq("published"))
+        .filter(stories::status.eq(StoryStatus::Published))
         .into_boxed();
     published = match subject {
         Subject::Rep(id, _) => published.filter(stories::rep_id.eq(id.clone())),
         Subject::Teams(teams) => published.filter(stories::team_id.eq_any(teams.clone())),
         Subject::All => published,
     };
-    let published: i64 = published.count().get_result(conn)?;
+    published.count().get_result(conn)
+}
 
+/// The ten tags on most of the subject's stories on the wall.
+fn themes(conn: &mut DbConn, subject: &Subject) -> QueryResult<Vec<Theme>> {
     let mut themes = story_tags::table
         .inner_join(stories::table)
-        .filter(stories::status.eq("published"))
+        .filter(stories::status.eq(StoryStatus::Published))
         .group_by(story_tags::tag)
         .select((story_tags::tag, diesel::dsl::count_star()))
         .order((diesel::dsl::count_star().desc(), story_tags::tag.asc()))
@@ -254,45 +275,25 @@ pub fn compute(
         Subject::Teams(teams) => themes.filter(stories::team_id.eq_any(teams.clone())),
         Subject::All => themes,
     };
-    let themes: Vec<(String, i64)> = themes.load(conn)?;
+    themes.load(conn)
+}
 
-    let ranking = match (with_ranking, subject) {
-        (true, Subject::Teams(_) | Subject::All) => {
-            let since = now - Duration::days(90);
-            let mut q = feedback::table
-                .inner_join(staff::table.on(feedback::rep_id.eq(staff::id.nullable())))
-                .filter(feedback::kind.eq("thanks"))
-                .filter(feedback::created_at.ge(since))
-                .group_by(staff::name)
-                .select((staff::name, diesel::dsl::count_star()))
-                .order((diesel::dsl::count_star().desc(), staff::name.asc()))
-                .limit(20)
-                .into_boxed();
-            if let Subject::Teams(teams) = subject {
-                q = q.filter(feedback::team_id.eq_any(teams.clone()));
-            }
-            let rows: Vec<(String, i64)> = q.load(conn)?;
-            Some(
-                rows.into_iter()
-                    .map(|(name, thanks)| Ranked { name, thanks })
-                    .collect(),
-            )
-        }
-        _ => None,
-    };
-    Ok(Stats {
-        weeks,
-        months,
-        thanks_total,
-        complaints_total,
-        published,
-        themes: themes
-            .into_iter()
-            .map(|(tag, stories)| Theme { tag, stories })
-            .collect(),
-        cases: case_times(conn, subject, now)?,
-        ranking,
-    })
+/// The twenty people thanked most in the last 90 days (of some teams, or of all).
+fn ranking(conn: &mut DbConn, subject: &Subject, now: NaiveDateTime) -> QueryResult<Vec<Ranked>> {
+    let since = now - Duration::days(90);
+    let mut q = notes::table
+        .inner_join(staff::table.on(notes::rep_id.eq(staff::id.nullable())))
+        .filter(notes::kind.eq(NoteKind::Thanks))
+        .filter(notes::created_at.ge(since))
+        .group_by(staff::name)
+        .select((staff::name, diesel::dsl::count_star()))
+        .order((diesel::dsl::count_star().desc(), staff::name.asc()))
+        .limit(20)
+        .into_boxed();
+    if let Subject::Teams(teams) = subject {
+        q = q.filter(notes::team_id.eq_any(teams.clone()));
+    }
+    q.load(conn)
 }
 
 #[cfg(test)]

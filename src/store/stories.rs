@@ -4,19 +4,20 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::ids::{FeedbackId, StaffId, StoryId, TeamId};
-use crate::db::schema::{feedback, staff, stories, story_tags, teams};
+use crate::db::ids::{NoteId, StaffId, StoryId, TeamId};
+use crate::db::schema::{notes, staff, stories, story_tags, teams};
+use crate::domain::{Display, PersonName, StoryStatus};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = stories, treat_none_as_null = true)]
 pub struct NewStory {
     pub id: StoryId,
-    pub feedback_id: FeedbackId,
+    pub note_id: NoteId,
     pub rep_id: Option<StaffId>,
     pub team_id: Option<TeamId>,
     pub body: Option<String>,
     pub edited: bool,
-    pub status: String,
+    pub status: StoryStatus,
     pub featured: bool,
     pub moderator_id: Option<StaffId>,
     pub published_at: Option<NaiveDateTime>,
@@ -41,7 +42,7 @@ pub fn insert_tags(conn: &mut DbConn, rows: &[NewTag]) -> QueryResult<usize> {
 
 pub fn count_published(conn: &mut DbConn) -> QueryResult<i64> {
     stories::table
-        .filter(stories::status.eq("published"))
+        .filter(stories::status.eq(StoryStatus::Published))
         .count()
         .get_result(conn)
 }
@@ -65,45 +66,48 @@ pub struct StoryCard {
     pub published_iso: String,
 }
 
-pub(crate) type CardRow = (
-    StoryId,
-    Option<String>,
-    bool,
-    Option<NaiveDateTime>,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<bool>,
-    Option<String>,
-    bool,
-);
+/// What [`public_cards`] loads for one story (in its select order).
+#[derive(Queryable)]
+pub(crate) struct CardRow {
+    id: StoryId,
+    body: Option<String>,
+    featured: bool,
+    published_at: Option<NaiveDateTime>,
+    customer_name: Option<String>,
+    display: Display,
+    rep_name: Option<String>,
+    rep_handle: Option<String>,
+    rep_public: Option<bool>,
+    team: Option<String>,
+    edited: bool,
+}
 
 pub(crate) fn card(row: CardRow) -> Option<StoryCard> {
-    use crate::domain::{Display, PersonName};
-    let (id, body, featured, published_at, name, display, rep_name, handle, public, team, edited) =
-        row;
-    let person = name.as_deref().and_then(|n| PersonName::parse(n).ok());
-    let display = Display::parse(&display).unwrap_or(Display::Anonymous);
-    let rep = match (rep_name, public, &team) {
-        (Some(name), Some(true), _) => name,
+    let person = row
+        .customer_name
+        .as_deref()
+        .and_then(|n| PersonName::parse(n).ok());
+    let public = row.rep_public == Some(true);
+    let rep = match (row.rep_name, public, &row.team) {
+        (Some(name), true, _) => name,
         (Some(_), _, Some(team)) => format!("a member of the {team} team"),
         _ => "a member of our team".into(),
     };
+    let published_at = row.published_at?;
     Some(StoryCard {
-        id,
-        body: body?,
-        customer: display.public_name(person.as_ref()),
+        id: row.id,
+        body: row.body?,
+        customer: row.display.public_name(person.as_ref()),
         rep,
-        rep_handle: handle.filter(|_| public == Some(true)),
-        team,
-        featured,
-        edited,
-        published_label: published_at?.format("%-d %B %Y").to_string(),
-        published_iso: published_at?
+        rep_handle: row.rep_handle.filter(|_| public),
+        team: row.team,
+        featured: row.featured,
+        edited: row.edited,
+        published_label: published_at.format("%-d %B %Y").to_string(),
+        published_iso: published_at
             .and_utc()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        published_at: published_at?,
+        published_at,
     })
 }
 
@@ -111,20 +115,21 @@ pub(crate) fn card(row: CardRow) -> Option<StoryCard> {
 /// card needs, in one query (no query per story).
 #[diesel::dsl::auto_type(no_type_alias)]
 pub(crate) fn public_cards() -> _ {
+    let published: StoryStatus = StoryStatus::Published;
     stories::table
-        .inner_join(feedback::table)
+        .inner_join(notes::table)
         .left_join(staff::table.on(stories::rep_id.eq(staff::id.nullable())))
         .left_join(teams::table.on(stories::team_id.eq(teams::id.nullable())))
-        .filter(stories::status.eq("published"))
-        .filter(feedback::consent_publish.eq(true))
-        .filter(feedback::erased_at.is_null())
+        .filter(stories::status.eq(published))
+        .filter(notes::consent_publish.eq(true))
+        .filter(notes::erased_at.is_null())
         .select((
             stories::id,
             stories::body,
             stories::featured,
             stories::published_at,
-            feedback::customer_name,
-            feedback::display,
+            notes::customer_name,
+            notes::display,
             staff::name.nullable(),
             staff::handle.nullable(),
             staff::public_naming.nullable(),

@@ -7,6 +7,8 @@ use crate::db::ids::{StaffId, TeamId};
 use crate::db::schema::teams;
 use crate::domain::TeamName;
 
+use super::{StoreError, StoreResult};
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = teams)]
 pub struct Team {
@@ -125,26 +127,25 @@ pub fn update(
     name: &TeamName,
     manager: Option<&StaffId>,
     parent: Option<&TeamId>,
-) -> Result<(), crate::error::AppError> {
-    use crate::error::{AppError, FieldError};
+) -> StoreResult<()> {
     if let Some(parent) = parent {
         let mut cursor = Some(parent.clone());
         for _ in 0..64 {
             let Some(current) = cursor else { break };
             if &current == id {
-                return Err(AppError::Invalid(vec![FieldError::new(
+                return Err(StoreError::invalid(
                     "parent",
                     "A team cannot sit under itself or one of its own sub-teams.",
-                )]));
+                ));
             }
             cursor = find(conn, &current)?.parent_id;
         }
     }
     if let Some(other) = find_by_name(conn, name)?.filter(|t| &t.id != id) {
-        return Err(AppError::Invalid(vec![FieldError::new(
+        return Err(StoreError::invalid(
             "name",
             format!("There is already a team called {}.", other.name),
-        )]));
+        ));
     }
     diesel::update(teams::table.find(id))
         .set((

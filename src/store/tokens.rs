@@ -6,29 +6,13 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::ids::{StaffId, TokenId};
 use crate::db::schema::tokens;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
-    Setup,
-    Invitation,
-    PasswordReset,
-}
-
-impl TokenKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Setup => "setup",
-            Self::Invitation => "invitation",
-            Self::PasswordReset => "password_reset",
-        }
-    }
-}
+pub use crate::domain::TokenKind;
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = tokens)]
 struct NewToken<'a> {
     id: TokenId,
-    kind: &'a str,
+    kind: TokenKind,
     token_hash: &'a str,
     staff_id: Option<&'a StaffId>,
     expires_at: NaiveDateTime,
@@ -47,7 +31,7 @@ pub fn create(
     diesel::insert_into(tokens::table)
         .values(NewToken {
             id: TokenId::new(),
-            kind: kind.as_str(),
+            kind,
             token_hash: &hash,
             staff_id,
             expires_at: now + ttl,
@@ -60,7 +44,7 @@ pub fn create(
 /// Marks every unused token of this kind as used (a setup link works once, for everyone).
 pub fn use_up_all(conn: &mut DbConn, kind: TokenKind) -> QueryResult<usize> {
     diesel::update(tokens::table)
-        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::kind.eq(kind))
         .filter(tokens::used_at.is_null())
         .set(tokens::used_at.eq(super::now()))
         .execute(conn)
@@ -70,7 +54,7 @@ pub fn use_up_all(conn: &mut DbConn, kind: TokenKind) -> QueryResult<usize> {
 pub fn is_valid(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<bool> {
     let n: i64 = tokens::table
         .filter(tokens::token_hash.eq(super::hash_token(token)))
-        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::kind.eq(kind))
         .filter(tokens::used_at.is_null())
         .filter(tokens::expires_at.gt(super::now()))
         .count()
@@ -84,7 +68,7 @@ pub fn consume(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<O
     let now = super::now();
     let found: Option<(TokenId, Option<StaffId>)> = tokens::table
         .filter(tokens::token_hash.eq(&hash))
-        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::kind.eq(kind))
         .filter(tokens::used_at.is_null())
         .filter(tokens::expires_at.gt(now))
         .select((tokens::id, tokens::staff_id))
@@ -103,7 +87,7 @@ pub fn consume(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<O
 pub fn peek(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<Option<StaffId>> {
     tokens::table
         .filter(tokens::token_hash.eq(super::hash_token(token)))
-        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::kind.eq(kind))
         .filter(tokens::used_at.is_null())
         .filter(tokens::expires_at.gt(super::now()))
         .select(tokens::staff_id)
@@ -115,7 +99,7 @@ pub fn peek(conn: &mut DbConn, kind: TokenKind, token: &str) -> QueryResult<Opti
 /// Spends every open token of this kind for one person (a new password makes old links void).
 pub fn use_up_for(conn: &mut DbConn, kind: TokenKind, staff: &StaffId) -> QueryResult<usize> {
     diesel::update(tokens::table)
-        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::kind.eq(kind))
         .filter(tokens::staff_id.eq(staff))
         .filter(tokens::used_at.is_null())
         .set(tokens::used_at.eq(super::now()))

@@ -1,18 +1,17 @@
 //! Protection for public POSTs: signed, single-use form tokens with a minimum fill time
-//! (bound to the browser where a cookie is needed first), the client's address (believing
-//! `X-Forwarded-For` only from trusted proxies), and per-client rate limits, kept in memory
-//! on SQLite and in the database on PostgreSQL so that every instance shares them.
+//! (bound to the browser where a cookie is needed first), and per-client rate limits, kept in
+//! memory on SQLite and in the database on PostgreSQL so that every instance shares them.
+//! The client's address is `web::extract::ClientIp`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use actix_web::HttpRequest;
 use chrono::NaiveDateTime;
 use rand::RngCore;
 
-use crate::config::{Cidr, Secret};
+use crate::config::Secret;
 use crate::db::Pool;
 use crate::domain::throttle::client_of;
 use crate::error::AppError;
@@ -72,7 +71,7 @@ pub fn issue_form_token(secret: &Secret, now: i64) -> String {
 pub fn issue_bound_form_token(secret: &Secret, now: i64, binding: &str) -> String {
     let mut nonce = [0u8; 8];
     rand::rng().fill_bytes(&mut nonce);
-    let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let nonce = hex::encode(nonce);
     let sig = crate::signing::sign(
         secret,
         "form",
@@ -126,39 +125,6 @@ pub fn check_bound_form_token(
         nonce: nonce.to_owned(),
         expires_at,
     })
-}
-
-/// The address of the client: the peer, or — when the peer is a trusted proxy — the
-/// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
-/// An IPv4 peer reached through an IPv6 socket (a `[::]` bind) counts as IPv4.
-pub fn client_ip(req: &HttpRequest, trusted: &[Cidr]) -> Option<IpAddr> {
-    let peer = unmapped(req.peer_addr()?.ip());
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
-    if !is_trusted(peer) {
-        return Some(peer);
-    }
-    let forwarded: Vec<IpAddr> = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse().ok())
-        .map(unmapped)
-        .collect();
-    Some(
-        forwarded
-            .into_iter()
-            .rev()
-            .find(|ip| !is_trusted(*ip))
-            .unwrap_or(peer),
-    )
-}
-
-fn unmapped(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
 }
 
 /// A per-minute budget per client (an IPv4 address or an IPv6 /64): in memory on one
@@ -256,7 +222,6 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::test::TestRequest;
 
     #[test]
     fn form_tokens() {
@@ -312,28 +277,6 @@ mod tests {
             check_bound_form_token(&key, &unbound, 1_001, 0, "browser-a"),
             Err(FormTokenError::Forged)
         );
-    }
-
-    #[test]
-    fn client_ip_believes_only_trusted_proxies() {
-        let proxies = [Cidr::parse("10.0.0.0/8").unwrap()];
-        let direct = TestRequest::default()
-            .peer_addr("203.0.113.7:5000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "1.2.3.4"))
-            .to_http_request();
-        assert_eq!(client_ip(&direct, &proxies), "203.0.113.7".parse().ok());
-        let proxied = TestRequest::default()
-            .peer_addr("10.0.0.2:5000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "6.6.6.6, 198.51.100.9, 10.0.0.3"))
-            .to_http_request();
-        assert_eq!(client_ip(&proxied, &proxies), "198.51.100.9".parse().ok());
-        assert_eq!(client_ip(&proxied, &[]), "10.0.0.2".parse().ok());
-        // Behind a `[::]` bind an IPv4 proxy arrives as ::ffff:10.0.0.2 and is still trusted.
-        let mapped = TestRequest::default()
-            .peer_addr("[::ffff:10.0.0.2]:5000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "198.51.100.9"))
-            .to_http_request();
-        assert_eq!(client_ip(&mapped, &proxies), "198.51.100.9".parse().ok());
     }
 
     #[test]

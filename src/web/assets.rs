@@ -37,8 +37,7 @@ const FILES: &[(&str, &str, &str)] = &[
 fn etag(body: &str) -> EntityTag {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(body.as_bytes());
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    EntityTag::new_strong(hex)
+    EntityTag::new_strong(hex::encode(&digest[..8]))
 }
 
 pub async fn serve(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, AppError> {

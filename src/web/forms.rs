@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
 
 use crate::app::AppState;
 use crate::error::{AppError, FieldError};
 use crate::web::abuse;
+use crate::web::extract::ClientIp;
 
 /// Puts `errors` (the list for the summary) and `field_errors` (by field) in the context.
 pub fn insert_errors(ctx: &mut tera::Context, errors: &[FieldError]) {
@@ -33,9 +34,24 @@ pub fn page_with_status(
         .body(html))
 }
 
+/// [`page_with_status`] for a page whose URL is its key (a receipt, an invitation): the
+/// browser never sends that URL on to another site.
+pub fn private_page(
+    template: &str,
+    ctx: &tera::Context,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let mut res = page_with_status(template, ctx, status)?;
+    res.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(res)
+}
+
 /// Counts a public POST against its client's per-minute budget.
-pub async fn rate_limit(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
-    let Some(ip) = abuse::client_ip(req, &state.settings.trusted_proxies) else {
+pub async fn rate_limit(state: &AppState, ip: ClientIp) -> Result<(), AppError> {
+    let Some(ip) = ip.0 else {
         return Ok(());
     };
     state.rate_limiter.check(&state.pool, ip).await
@@ -63,7 +79,7 @@ pub fn check_human(
         &state.secret_key,
         token,
         chrono::Utc::now().timestamp(),
-        state.settings.form_min_seconds,
+        state.settings.form_min_age.as_secs(),
     )
     .map_err(|e| FieldError::new("form_token", e.message()))
 }

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, web};
 
 use crate::app::AppState;
 use crate::db;
+use crate::domain::OutboxStatus;
 use crate::error::AppError;
 use crate::mail::stats::MailStats;
 use crate::store::outbox;
@@ -25,22 +26,26 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         Ok((outbox::counts(c)?, outbox::oldest_pending(c)?))
     })
     .await?;
-    let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n) as f64;
+    let by_status: Vec<(String, f64)> = OutboxStatus::ALL
+        .iter()
+        .map(|s| {
+            let n = counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+            (format!("{{status=\"{s}\"}}"), n as f64)
+        })
+        .collect();
     let lag = oldest.map_or(0.0, |t| {
         (crate::store::now() - t).num_milliseconds().max(0) as f64 / 1000.0
     });
-    let stats = &state.mail_stats;
     let mut out = String::with_capacity(1024);
     metric(
         &mut out,
         "heard_outbox_emails",
         "gauge",
         "Emails in the outbox, by status.",
-        &[
-            ("{status=\"pending\"}", count("pending")),
-            ("{status=\"sent\"}", count("sent")),
-            ("{status=\"dead\"}", count("dead")),
-        ],
+        &by_status
+            .iter()
+            .map(|(labels, n)| (labels.as_str(), *n))
+            .collect::<Vec<_>>(),
     );
     metric(
         &mut out,
@@ -49,8 +54,17 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         "Age of the oldest email not yet sent (0 when none is waiting).",
         &[("", lag)],
     );
+    worker_metrics(&mut out, &state.mail_stats);
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(out))
+}
+
+/// What this instance's mail worker did since start-up.
+fn worker_metrics(out: &mut String, stats: &MailStats) {
     metric(
-        &mut out,
+        out,
         "heard_mail_send_results_total",
         "counter",
         "Send attempts by this instance since start-up, by result.",
@@ -61,7 +75,7 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         ],
     );
     metric(
-        &mut out,
+        out,
         "heard_scheduled_emails_total",
         "counter",
         "Scheduled emails queued by this instance since start-up, by kind.",
@@ -73,8 +87,4 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
             ("{kind=\"digest\"}", MailStats::get(&stats.digests) as f64),
         ],
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(out))
 }

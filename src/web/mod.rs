@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod caching;
 pub mod errors;
+pub mod extract;
 pub mod forms;
 pub mod metrics;
 pub mod middleware;
@@ -15,7 +16,8 @@ pub mod session;
 pub mod staff;
 
 use actix_web::HttpResponse;
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{ContentType, LOCATION};
+use serde::Serialize;
 
 use crate::error::AppError;
 
@@ -25,6 +27,21 @@ pub fn page(template: &str, context: &tera::Context) -> Result<HttpResponse, App
     Ok(HttpResponse::Ok()
         .content_type(ContentType::html())
         .body(html))
+}
+
+/// A 303 to `location`: where a form that worked sends the browser.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}
+
+/// `path` with `query` as its query string (form-encoded; nothing when `query` is empty).
+pub fn with_query(path: &str, query: &impl Serialize) -> String {
+    match serde_urlencoded::to_string(query) {
+        Ok(query) if !query.is_empty() => format!("{path}?{query}"),
+        _ => path.to_owned(),
+    }
 }
 
 /// Removes the `.eml` copies of outbox rows that erasure scrubbed (after the erasure is

@@ -1,19 +1,15 @@
 //! Staff sessions: an encrypted, authenticated cookie (AES-GCM with a key derived from the
 //! secret key), so any instance can serve any request. Idle and absolute timeouts; the
 //! staff member's `session_epoch` in the database ends every session at logout or deactivation.
+//! Who a session belongs to is for `web::extract` to look up.
 
+use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite, time::Duration as CookieDuration};
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::config::Secret;
-use crate::db;
-use crate::db::ids::StaffId;
-use crate::domain::Role;
-use crate::error::AppError;
-use crate::store::staff::{self, Staff};
+use crate::store::staff::Staff;
 
 /// A session ends after this long without a request...
 pub const IDLE_SECS: i64 = 8 * 60 * 60;
@@ -88,7 +84,7 @@ pub fn start(state: &AppState, person: &Staff) -> Cookie<'static> {
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut sid);
     let t = now();
     let data = SessionData {
-        sid: sid.iter().map(|b| format!("{b:02x}")).collect(),
+        sid: hex::encode(sid),
         staff: person.id.to_string(),
         epoch: person.session_epoch,
         iat: t,
@@ -115,84 +111,12 @@ pub fn read(req: &HttpRequest, state: &AppState) -> Option<SessionData> {
 #[derive(Clone)]
 pub struct Refresh(pub Cookie<'static>);
 
-/// The signed-in staff member: every staff handler takes one, so no staff route can forget
-/// to check. Without a valid session the request is refused (pages redirect to `/login`).
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub staff: Staff,
-    pub role: Role,
-    pub session: SessionData,
-    /// This session's CSRF token, for the forms on the page.
-    pub csrf: String,
-}
-
-impl Viewer {
-    /// Refuses (403) a state-changing request whose CSRF token is missing or forged.
-    pub fn check_csrf(&self, state: &AppState, token: &str) -> Result<(), AppError> {
-        if crate::signing::verify(&state.secret_key, "csrf", &self.session.sid, token) {
-            Ok(())
-        } else {
-            Err(AppError::Denied(
-                "This form has expired or did not come from Heard. Reload the page and try again."
-                    .into(),
-            ))
-        }
-    }
-
-    pub fn id(&self) -> &StaffId {
-        &self.staff.id
-    }
-
-    /// Only these roles may go on.
-    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    pub fn actor(&self) -> crate::store::audit::Actor {
-        crate::store::audit::Actor::Staff {
-            id: self.staff.id.clone(),
-            name: self.staff.name.clone(),
-        }
-    }
-}
-
-impl FromRequest for Viewer {
-    type Error = AppError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
-            let data = read(&req, &state).ok_or(AppError::Unauthorized)?;
-            let id = StaffId::parse(&data.staff).ok_or(AppError::Unauthorized)?;
-            let person = db::run(&state.pool, move |c| Ok(staff::find(c, &id)?)).await?;
-            let person = person
-                .filter(|p| p.active && p.session_epoch == data.epoch)
-                .ok_or(AppError::Unauthorized)?;
-            let role = Role::parse(&person.role).map_err(|_| AppError::Forbidden)?;
-            if now() - data.seen > REFRESH_AFTER_SECS {
-                let refreshed = SessionData {
-                    seen: now(),
-                    ..data.clone()
-                };
-                req.extensions_mut()
-                    .insert(Refresh(cookie(&state, &refreshed)));
-            }
-            let csrf = crate::signing::sign(&state.secret_key, "csrf", &data.sid);
-            Ok(Viewer {
-                staff: person,
-                role,
-                session: data,
-                csrf,
-            })
-        })
-    }
+/// The session with its idle clock pushed forward, when it is due (each push re-sends the
+/// cookie, so it happens at most every few minutes).
+pub fn refreshed(data: &SessionData) -> Option<SessionData> {
+    let t = now();
+    (t - data.seen > REFRESH_AFTER_SECS).then(|| SessionData {
+        seen: t,
+        ..data.clone()
+    })
 }

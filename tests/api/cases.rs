@@ -6,94 +6,29 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use diesel::prelude::*;
-use heard::db::schema::{cases, feedback, note_events, outbox};
-use serde_json::json;
+use heard::db::schema::{notes, outbox};
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
-use crate::staff::{csrf, set_passwords, signed_in};
+use crate::helpers::builders::{add_member, add_team, seed_org, team};
+use crate::helpers::cases::{case_status, event_count, step};
+use crate::helpers::mail::templates_to;
+use crate::helpers::notes::{Note, Sent};
+use crate::helpers::staff::{set_passwords, signed_in};
+use crate::helpers::{Backend, TestApp, page_as, spawn_app};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Sends a note through the JSON API; returns (note id, receipt URL).
-pub async fn send(
-    app: &TestApp,
-    kind: &str,
-    rep: &str,
-    email: Option<&str>,
-    body: &str,
-) -> (String, String) {
-    let res = app
-        .client
-        .post(app.url("/api/v1/feedback"))
-        .json(&json!({"kind": kind, "rep_handle": rep, "customer": {"name": "Pat Doe", "email": email},
-                      "body": body, "consent": {"publish": false, "display": "first"}}))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let created: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(status, 201, "{created}");
-    (
-        created["id"].as_str().unwrap().to_owned(),
-        created["receipt_url"].as_str().unwrap().to_owned(),
-    )
-}
-
-pub async fn step(
-    app: &TestApp,
-    client: &reqwest::Client,
-    note: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let token = csrf(app, client).await;
-    let mut form = vec![("csrf", token.as_str())];
-    form.extend_from_slice(fields);
-    client
-        .post(app.url(&format!("/staff/notes/{note}/case")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn case_status(app: &TestApp, note: &str) -> String {
-    cases::table
-        .filter(cases::feedback_id.eq(note))
-        .select(cases::status)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap()
-}
-
-fn templates_to(app: &TestApp, recipient: &str) -> Vec<String> {
-    outbox::table
-        .filter(outbox::recipient.eq(recipient))
-        .order(outbox::created_at.asc())
-        .select(outbox::template)
-        .load(&mut app.pool.get().unwrap())
-        .unwrap()
-}
-
-fn event_count(app: &TestApp, note: &str) -> i64 {
-    note_events::table
-        .filter(note_events::feedback_id.eq(note))
-        .count()
-        .get_result(&mut app.pool.get().unwrap())
-        .unwrap()
+fn outbox_size(app: &TestApp) -> i64 {
+    outbox::table.count().get_result(&mut app.conn()).unwrap()
 }
 
 async fn a_complaint_is_acknowledged_and_resolved_and_the_customer_hears_both(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    let (note, receipt) = send(
-        &app,
-        "complaint",
-        "maria",
-        Some("pat@example.com"),
-        "I was cut off twice.",
-    )
-    .await;
+    let Sent { id: note, receipt } = Note::complaint("maria", "I was cut off twice.")
+        .send(&app)
+        .await;
     let grace = signed_in(&app, "grace@example.com").await;
 
     let res = step(
@@ -163,14 +98,7 @@ async fn a_complaint_is_acknowledged_and_resolved_and_the_customer_hears_both(ba
     assert!(page.contains("Resolved"));
     assert!(!page.contains("internal only"));
 
-    let staff_page = grace
-        .get(app.url(&format!("/staff/notes/{note}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, staff_page) = page_as(&grace, &app, &format!("/staff/notes/{note}")).await;
     assert!(staff_page.contains("internal only"));
 
     // Resolving again is refused, and nothing changes.
@@ -192,29 +120,19 @@ async fn refusals_change_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    let (billing, _) = send(
-        &app,
-        "complaint",
-        "james",
-        Some("pat@example.com"),
-        "Billing was wrong.",
-    )
-    .await;
-    let (care, _) = send(
-        &app,
-        "complaint",
-        "maria",
-        Some("pat@example.com"),
-        "No callback.",
-    )
-    .await;
-    let (thanks, _) = send(&app, "thanks", "maria", None, "Thank you Maria.").await;
+    let billing = Note::complaint("james", "Billing was wrong.")
+        .send(&app)
+        .await
+        .id;
+    let care = Note::complaint("maria", "No callback.").send(&app).await.id;
+    let thanks = Note::thanks("maria", "Thank you Maria.")
+        .without_email()
+        .send(&app)
+        .await
+        .id;
     let grace = signed_in(&app, "grace@example.com").await;
     let maria = signed_in(&app, "maria@example.com").await;
-    let outbox_before: i64 = outbox::table
-        .count()
-        .get_result(&mut app.pool.get().unwrap())
-        .unwrap();
+    let outbox_before = outbox_size(&app);
 
     // Another team's case does not exist for Grace.
     let res = step(&app, &grace, &billing, &[("step", "acknowledge")]).await;
@@ -277,11 +195,7 @@ async fn refusals_change_nothing(backend: Backend) {
     assert_eq!(res.status(), 403);
 
     assert_eq!(case_status(&app, &care), "open");
-    let outbox_after: i64 = outbox::table
-        .count()
-        .get_result(&mut app.pool.get().unwrap())
-        .unwrap();
-    assert_eq!(outbox_before, outbox_after);
+    assert_eq!(outbox_before, outbox_size(&app));
     assert_eq!(
         event_count(&app, &care) + event_count(&app, &billing) + event_count(&app, &thanks),
         0
@@ -292,14 +206,10 @@ async fn a_manager_assigns_and_the_assignee_may_act(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    let (note, _) = send(
-        &app,
-        "complaint",
-        "maria",
-        Some("pat@example.com"),
-        "Nobody called back.",
-    )
-    .await;
+    let note = Note::complaint("maria", "Nobody called back.")
+        .send(&app)
+        .await
+        .id;
     let grace = signed_in(&app, "grace@example.com").await;
     let maria_id = app.staff_id("maria");
     let res = step(
@@ -314,14 +224,7 @@ async fn a_manager_assigns_and_the_assignee_may_act(backend: Backend) {
     let maria = signed_in(&app, "maria@example.com").await;
     let res = step(&app, &maria, &note, &[("step", "acknowledge")]).await;
     assert_eq!(res.status(), 303, "the assignee may handle the case");
-    let list = grace
-        .get(app.url("/staff/cases"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, list) = page_as(&grace, &app, "/staff/cases").await;
     assert!(list.contains("Maria Lopez"));
 }
 
@@ -329,23 +232,11 @@ async fn a_rep_replies_to_a_thank_you_without_either_address_showing(backend: Ba
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    let (note, receipt) = send(
-        &app,
-        "thanks",
-        "maria",
-        Some("pat@example.com"),
-        "You saved my holiday.",
-    )
-    .await;
+    let Sent { id: note, receipt } = Note::thanks("maria", "You saved my holiday.")
+        .send(&app)
+        .await;
     let maria = signed_in(&app, "maria@example.com").await;
-    let page = maria
-        .get(app.url(&format!("/staff/notes/{note}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = page_as(&maria, &app, &format!("/staff/notes/{note}")).await;
     assert!(
         !page.contains("pat@example.com"),
         "the rep does not see the customer's address"
@@ -389,14 +280,10 @@ async fn an_overdue_complaint_escalates_once(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    let (note, _) = send(
-        &app,
-        "complaint",
-        "maria",
-        Some("pat@example.com"),
-        "Still waiting for a refund.",
-    )
-    .await;
+    let note = Note::complaint("maria", "Still waiting for a refund.")
+        .send(&app)
+        .await
+        .id;
     // Not yet due: nothing happens.
     let report = app
         .worker
@@ -418,24 +305,13 @@ async fn an_overdue_complaint_escalates_once(backend: Backend) {
     assert_eq!(a.unwrap().escalated + b.unwrap().escalated, 0);
     assert_eq!(templates_to(&app, "priya@example.com"), ["case_escalated"]);
     let grace = signed_in(&app, "grace@example.com").await;
-    let inbox = grace
-        .get(app.url("/staff/cases"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, inbox) = page_as(&grace, &app, "/staff/cases").await;
     assert!(inbox.contains("Escalated"));
     // An acknowledged case never escalates.
-    let (other_note, _) = send(
-        &app,
-        "complaint",
-        "maria",
-        Some("pat@example.com"),
-        "Second complaint.",
-    )
-    .await;
+    let other_note = Note::complaint("maria", "Second complaint.")
+        .send(&app)
+        .await
+        .id;
     assert_eq!(
         step(&app, &grace, &other_note, &[("step", "acknowledge")])
             .await
@@ -455,45 +331,14 @@ async fn escalation_goes_to_the_managers_manager(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     // Care becomes a sub-team of Support, managed by Ola.
-    {
-        use heard::domain::{StaffFields, StaffInput, TeamName};
-        let mut c = app.pool.get().unwrap();
-        let support =
-            heard::store::teams::create(&mut c, &TeamName::parse("Support").unwrap(), None)
-                .unwrap();
-        let input = StaffInput::parse(&StaffFields {
-            name: "Ola Berg".into(),
-            email: "ola@example.com".into(),
-            role: "manager".into(),
-            team: "Support".into(),
-            handle: "ola".into(),
-            manager_email: String::new(),
-        })
-        .unwrap();
-        heard::store::staff::add_all(
-            &mut c,
-            &[heard::store::staff::NewMember {
-                input,
-                password_hash: None,
-            }],
-            &heard::store::audit::Actor::System("test"),
-        )
-        .unwrap();
-        let ola = heard::db::ids::StaffId::parse(&app.staff_id("ola")).unwrap();
-        heard::store::teams::set_manager(&mut c, &support.id, &ola).unwrap();
-        let care = heard::store::teams::find_by_name(&mut c, &TeamName::parse("Care").unwrap())
-            .unwrap()
-            .unwrap();
-        heard::store::teams::set_parent(&mut c, &care.id, &support.id).unwrap();
-    }
-    send(
+    add_team(&app, "Support");
+    add_member(
         &app,
-        "complaint",
-        "maria",
-        Some("pat@example.com"),
-        "Nobody answers.",
-    )
-    .await;
+        ("Ola Berg", "ola@example.com", "manager", "Support", "ola"),
+    );
+    team(&app, "Support").managed_by("ola");
+    team(&app, "Care").sits_under("Support");
+    Note::complaint("maria", "Nobody answers.").send(&app).await;
     let report = app
         .worker
         .run_schedule_at(heard::store::now() + Span::hours(49))
@@ -505,12 +350,12 @@ async fn escalation_goes_to_the_managers_manager(backend: Backend) {
     let body: String = outbox::table
         .filter(outbox::template.eq("case_escalated"))
         .select(outbox::body_text)
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap();
     assert!(body.contains("Grace Okafor"), "{body}");
-    let status: String = feedback::table
-        .select(feedback::status)
-        .first(&mut app.pool.get().unwrap())
+    let status: String = notes::table
+        .select(notes::status)
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!(status, "received");
 }

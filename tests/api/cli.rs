@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use diesel::prelude::*;
-use heard::db::schema::{feedback, staff, stories, teams};
+use heard::db::schema::{notes, staff, stories, teams};
 
 use crate::backend_tests_blocking;
 use crate::helpers::{Backend, TestDb};
@@ -262,10 +262,7 @@ fn demo_is_idempotent_and_adds_stories_in_bulk(backend: Backend) {
         let mut conn = db.connect();
         (
             staff::table.count().get_result::<i64>(&mut conn).unwrap(),
-            feedback::table
-                .count()
-                .get_result::<i64>(&mut conn)
-                .unwrap(),
+            notes::table.count().get_result::<i64>(&mut conn).unwrap(),
             heard::store::stories::count_published(&mut conn).unwrap(),
         )
     };

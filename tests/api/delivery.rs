@@ -9,8 +9,9 @@ use heard::db::schema::outbox;
 use heard::mail::worker::MailWorker;
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app, spawn_app_with};
-use crate::intake::{post, thanks_form, token};
+use crate::helpers::builders::seed_org;
+use crate::helpers::notes::{erase_from_receipt, receipt_path, send_by_form};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
 use crate::smtp::SmtpServer;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -20,17 +21,14 @@ async fn send_note(app: &TestApp, body: &str) {
 }
 
 async fn send_note_from(app: &TestApp, body: &str, email: &str) {
-    let mut form = thanks_form(&token(app).await);
-    form.retain(|(k, _)| *k != "body" && *k != "customer_email");
-    form.push(("body", body.to_owned()));
-    form.push(("customer_email", email.to_owned()));
-    assert_eq!(post(app, &form).await.status(), 303);
+    let sent = send_by_form(app, &[("body", body), ("customer_email", email)]).await;
+    assert_eq!(sent.status(), 303);
 }
 
 fn statuses(app: &TestApp) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = outbox::table
         .select((outbox::recipient, outbox::status))
-        .load(&mut app.pool.get().unwrap())
+        .load(&mut app.conn())
         .unwrap();
     rows.sort();
     rows
@@ -49,7 +47,7 @@ async fn accepted_notes_are_delivered_with_stable_message_ids(backend: Backend) 
     let mails = app.smtp.wait_for(3, WAIT);
     let ids: Vec<String> = outbox::table
         .select(outbox::id)
-        .load::<heard::db::ids::OutboxId>(&mut app.pool.get().unwrap())
+        .load::<heard::db::ids::OutboxId>(&mut app.conn())
         .unwrap()
         .iter()
         .map(|id| format!("Message-ID: <{id}@127.0.0.1>"))
@@ -72,12 +70,8 @@ async fn accepted_notes_are_delivered_with_stable_message_ids(backend: Backend) 
 }
 
 async fn notes_survive_an_smtp_outage(backend: Backend) {
-    // Reserve a port and leave it closed: the mail server is down.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port that is free and stays closed: the mail server is down.
+    let port = crate::helpers::port_outside_the_ephemeral_range();
     let app = spawn_app_with(backend, |a| {
         a.smtp_url = Some(format!("smtp://127.0.0.1:{port}?tls=none"));
     })
@@ -104,7 +98,7 @@ async fn a_crashed_worker_releases_its_rows_when_the_lease_ends(backend: Backend
     send_note(&app, "Claimed by a worker that then died.").await;
     // A worker claims the rows and dies before sending.
     let lease = app.worker.config.lease;
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.conn();
     let claimed = heard::store::outbox::claim(&mut conn, heard::store::now(), lease, 10).unwrap();
     assert_eq!(claimed.len(), 3);
     drop(conn);
@@ -136,7 +130,7 @@ async fn temporary_refusals_retry_and_permanent_ones_die_alone(backend: Backend)
     let error: Option<String> = outbox::table
         .filter(outbox::recipient.eq("grace@example.com"))
         .select(outbox::last_error)
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap();
     assert!(
         error.unwrap().contains("No such user"),
@@ -149,7 +143,7 @@ async fn temporary_refusals_retry_and_permanent_ones_die_alone(backend: Backend)
     let attempts: i32 = outbox::table
         .filter(outbox::recipient.eq("maria@example.com"))
         .select(outbox::attempts)
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!(attempts, 2);
 }
@@ -170,7 +164,7 @@ async fn rows_keep_retrying_until_the_limit(backend: Backend) {
     let (status, attempts): (String, i32) = outbox::table
         .filter(outbox::recipient.eq("maria@example.com"))
         .select((outbox::status, outbox::attempts))
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!((status.as_str(), attempts), ("dead", max));
 }
@@ -238,24 +232,8 @@ async fn the_running_worker_wakes_when_a_note_is_accepted(backend: Backend) {
 async fn erased_notes_are_never_sent(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    let res = post(&app, &thanks_form(&token(&app).await)).await;
-    let receipt = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
-    let page = app.get(&receipt).await.text().await.unwrap();
-    let tok = crate::helpers::form_token(&page);
-    let erased = app
-        .client
-        .post(app.url(&format!("{receipt}/erase")))
-        .form(&[("form_token", tok.as_str()), ("confirm", "yes")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(erased.status(), 303);
+    let res = send_by_form(&app, &[]).await;
+    erase_from_receipt(&app, &receipt_path(&res)).await;
     assert_eq!(app.worker.drain().await.unwrap(), Default::default());
     assert_eq!(app.smtp.count(), 0);
 }

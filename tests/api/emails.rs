@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use diesel::prelude::*;
 use heard::config::Secret;
-use heard::db::ids::{FeedbackId, StaffId, StoryId};
+use heard::db::ids::{NoteId, StaffId, StoryId};
 use heard::db::schema::{outbox, staff, stories};
 use heard::domain::Role;
 use heard::store::cases::{self, Acting, Step};
@@ -17,46 +17,25 @@ use heard::store::note_facts::Links;
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TEST_SECRET, TestApp, seed_org, spawn_app};
-
-async fn note(
-    app: &TestApp,
-    kind: &str,
-    rep: &str,
-    name: &str,
-    email: &str,
-    body: &str,
-    publish: bool,
-) -> FeedbackId {
-    let res = app
-        .client
-        .post(app.url("/api/v1/feedback"))
-        .json(
-            &json!({"kind": kind, "rep_handle": rep, "customer": {"name": name, "email": email},
-                      "body": body, "consent": {"publish": publish, "display": "first"},
-                      "interaction_date": "2026-11-20", "channel": "phone"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let v: serde_json::Value = res.json().await.unwrap();
-    FeedbackId::parse(v["id"].as_str().unwrap()).unwrap()
-}
+use crate::helpers::builders::seed_org;
+use crate::helpers::cases::rep_replies;
+use crate::helpers::notes::Note;
+use crate::helpers::{Backend, TEST_SECRET, TestApp, spawn_app};
+use crate::schedule::next_monday;
 
 fn person(app: &TestApp, handle: &str) -> heard::store::staff::Staff {
     staff::table
         .filter(staff::handle.eq(handle))
         .select(heard::store::staff::Staff::as_select())
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap()
 }
 
-fn story_of(app: &TestApp, note: &FeedbackId) -> StoryId {
+fn story_of(app: &TestApp, note: &NoteId) -> StoryId {
     stories::table
-        .filter(stories::feedback_id.eq(note))
+        .filter(stories::note_id.eq(note))
         .select(stories::id)
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap()
 }
 
@@ -64,58 +43,43 @@ fn story_of(app: &TestApp, note: &FeedbackId) -> StoryId {
 async fn send_one_of_each(app: &TestApp) {
     let secret = Secret::new(TEST_SECRET);
     let base = app.settings.base_url.clone();
-    let thanks = note(
-        app,
-        "thanks",
+    // Every customer was helped by phone on 20 November 2026.
+    let thanks = Note::thanks(
         "maria",
-        "Pat Doe",
-        "pat@example.com",
         "Maria found a flight with wheelchair assistance for my mother.\nShe never rushed me.",
-        true,
     )
-    .await;
-    let declined = note(
-        app,
-        "thanks",
-        "maria",
-        "Lee Chan",
-        "lee@example.com",
-        "Thanks for the refund.",
-        true,
-    )
-    .await;
-    let complaint = note(
-        app,
-        "complaint",
-        "maria",
-        "Ana Silva",
-        "ana@example.com",
-        "I was cut off twice.",
-        false,
-    )
-    .await;
-    note(
-        app,
-        "thanks",
-        "maria",
-        "Kim Lee",
-        "kim@example.com",
-        "The cat was on the power button!",
-        true,
-    )
-    .await;
-    note(
-        app,
-        "thanks",
-        "sam",
-        "Jo Bloggs",
-        "jo@example.com",
-        "Sam was great last year.",
-        false,
-    )
-    .await;
+    .customer("Pat Doe", "pat@example.com")
+    .on("2026-11-20", "phone")
+    .publishable()
+    .send(app)
+    .await
+    .note_id();
+    let declined = Note::thanks("maria", "Thanks for the refund.")
+        .customer("Lee Chan", "lee@example.com")
+        .on("2026-11-20", "phone")
+        .publishable()
+        .send(app)
+        .await
+        .note_id();
+    let complaint = Note::complaint("maria", "I was cut off twice.")
+        .customer("Ana Silva", "ana@example.com")
+        .on("2026-11-20", "phone")
+        .send(app)
+        .await
+        .note_id();
+    Note::thanks("maria", "The cat was on the power button!")
+        .customer("Kim Lee", "kim@example.com")
+        .on("2026-11-20", "phone")
+        .publishable()
+        .send(app)
+        .await;
+    Note::thanks("sam", "Sam was great last year.")
+        .customer("Jo Bloggs", "jo@example.com")
+        .on("2026-11-20", "phone")
+        .send(app)
+        .await;
 
-    let mut c = app.pool.get().unwrap();
+    let mut c = app.conn();
     let (grace, maria, priya) = (
         person(app, "grace"),
         person(app, "maria"),
@@ -160,31 +124,22 @@ async fn send_one_of_each(app: &TestApp) {
         role: Role::Admin,
         scope: &scope,
     };
-    let reply = Step::Reply {
-        message: "It was my pleasure. I hope the trip went well!".into(),
-    };
-    cases::apply(
-        &mut c,
-        &Acting {
-            person: &maria,
-            role: Role::Rep,
-            scope: &Scope::Own(maria.id.clone(), heard::store::inbox::OpenComplaints::Shown),
-        },
+    rep_replies(
+        app,
+        "maria",
         &thanks,
-        &reply,
-        links,
-    )
-    .unwrap();
+        "It was my pleasure. I hope the trip went well!",
+    );
     // Escalation first (the case must still be open), then the case's steps.
     drop(c);
     // Digests on the next Monday morning (the notes are from this week), escalation once
     // the complaint is overdue; then the case's steps.
-    let monday = crate::schedule::next_monday(9);
+    let monday = next_monday(9);
     let report = app.worker.run_schedule_at(monday).await.unwrap();
     assert_eq!((report.moderation_digests, report.weekly_digests), (1, 1));
     let overdue = heard::store::now() + Span::hours(49);
     app.worker.run_schedule_at(overdue).await.unwrap();
-    let mut c = app.pool.get().unwrap();
+    let mut c = app.conn();
     let grace_id: StaffId = grace.id.clone();
     cases::apply(
         &mut c,
@@ -257,7 +212,7 @@ async fn every_email_matches_its_snapshot(backend: Backend) {
             outbox::body_text,
             outbox::body_html,
         ))
-        .load(&mut app.pool.get().unwrap())
+        .load(&mut app.conn())
         .unwrap();
     let mut seen = std::collections::BTreeSet::new();
     for (template, subject, text, html) in rows {
@@ -320,7 +275,7 @@ async fn no_value_can_inject_a_header(backend: Backend) {
         "eve@example.com",
         rendered,
     );
-    heard::store::outbox::enqueue(&mut app.pool.get().unwrap(), &[row]).unwrap();
+    heard::store::outbox::enqueue(&mut app.conn(), &[row]).unwrap();
     app.worker.drain().await.unwrap();
     let mails = app.smtp.wait_for(1, Duration::from_secs(10));
     assert_eq!(mails.len(), 1);
@@ -342,7 +297,7 @@ async fn no_subject_carries_what_a_customer_typed(backend: Backend) {
     send_one_of_each(&app).await;
     let subjects: Vec<String> = outbox::table
         .select(outbox::subject)
-        .load(&mut app.pool.get().unwrap())
+        .load(&mut app.conn())
         .unwrap();
     assert!(subjects.len() >= 15, "{subjects:?}");
     let typed = [

@@ -26,9 +26,7 @@ async fn healthz_is_503_when_the_database_is_gone(backend: Backend) {
             app.db.drop_database();
             Vec::new()
         }
-        Backend::Sqlite => (0..app.pool.max_size())
-            .map(|_| app.pool.get().unwrap())
-            .collect(),
+        Backend::Sqlite => (0..app.pool.max_size()).map(|_| app.conn()).collect(),
     };
     let res = app.get("/healthz").await;
     assert_eq!(res.status(), 503);

@@ -4,7 +4,8 @@
 use reqwest::Method;
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
+use crate::helpers::builders::seed_org;
+use crate::helpers::{Backend, TestApp, spawn_app};
 
 /// Headers that differ between any two responses.
 const PER_RESPONSE: [&str; 2] = ["date", "x-request-id"];

@@ -2,57 +2,21 @@
 //! rules, and bad input is refused next to its field with nothing stored.
 
 use diesel::prelude::*;
-use heard::db::schema::{cases, feedback, outbox, stories};
+use heard::db::schema::{cases, notes, outbox, stories};
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, form_token, seed_org, spawn_app, spawn_app_with};
-
-pub fn thanks_form(token: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("kind", "thanks".into()),
-        ("rep", "maria".into()),
-        ("customer_name", "Pat Doe".into()),
-        ("customer_email", "pat@example.com".into()),
-        ("body", "Maria stayed on the line until it worked.".into()),
-        ("consent_publish", "on".into()),
-        ("display", "first".into()),
-        ("interaction_date", "2026-11-20".into()),
-        ("channel", "phone".into()),
-        ("website", "".into()),
-        ("form_token", token.into()),
-    ]
-}
-
-pub async fn token(app: &TestApp) -> String {
-    form_token(&app.get("/feedback/new").await.text().await.unwrap())
-}
-
-pub async fn post(app: &TestApp, form: &[(&str, String)]) -> reqwest::Response {
-    app.client
-        .post(app.url("/feedback"))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn set(form: &mut Vec<(&'static str, String)>, key: &'static str, value: &str) {
-    form.retain(|(k, _)| *k != key);
-    form.push((key, value.to_owned()));
-}
-
-fn notes(app: &TestApp) -> i64 {
-    feedback::table
-        .count()
-        .get_result(&mut app.pool.get().unwrap())
-        .unwrap()
-}
+use crate::helpers::builders::{every_story, seed_org};
+use crate::helpers::notes::{
+    count_notes, fresh_token, post_form, receipt_path, send_by_form, set_field, thanks_form,
+    withdraw_from_receipt,
+};
+use crate::helpers::{Backend, TestApp, form_token, spawn_app, spawn_app_with};
 
 /// (template, recipient) of every queued email, sorted.
 fn mails(app: &TestApp) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = outbox::table
         .select((outbox::template, outbox::recipient))
-        .load(&mut app.pool.get().unwrap())
+        .load(&mut app.conn())
         .unwrap();
     rows.sort();
     rows
@@ -74,7 +38,7 @@ async fn a_thank_you_is_stored_routed_and_receipted(backend: Backend) {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Thank Maria"));
-    let res = post(&app, &thanks_form(&form_token(&html))).await;
+    let res = post_form(&app, &thanks_form(&form_token(&html))).await;
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/receipt/"), "{location}");
@@ -83,13 +47,9 @@ async fn a_thank_you_is_stored_routed_and_receipted(backend: Backend) {
     assert_eq!(receipt.status(), 200);
     assert_eq!(receipt.headers()["referrer-policy"], "no-referrer");
     let html = receipt.text().await.unwrap();
-    let mut conn = app.pool.get().unwrap();
-    let (reference, status, hash): (String, String, Option<String>) = feedback::table
-        .select((
-            feedback::reference,
-            feedback::status,
-            feedback::receipt_token_hash,
-        ))
+    let mut conn = app.conn();
+    let (reference, status, hash): (String, String, Option<String>) = notes::table
+        .select((notes::reference, notes::status, notes::receipt_token_hash))
         .first(&mut conn)
         .unwrap();
     assert!(html.contains(&reference), "the receipt shows {reference}");
@@ -132,12 +92,9 @@ async fn a_thank_you_is_stored_routed_and_receipted(backend: Backend) {
 async fn a_complaint_opens_a_case_and_reaches_rep_and_manager(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    let mut form = thanks_form(&token(&app).await);
-    set(&mut form, "kind", "complaint");
-    set(&mut form, "consent_publish", "");
-    let res = post(&app, &form).await;
+    let res = send_by_form(&app, &[("kind", "complaint"), ("consent_publish", "")]).await;
     assert_eq!(res.status(), 303);
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.conn();
     let case: String = cases::table.select(cases::status).first(&mut conn).unwrap();
     assert_eq!(case, "open");
     assert_eq!(
@@ -158,22 +115,25 @@ async fn notes_without_a_current_rep_go_to_the_team_or_the_admins(backend: Backe
     let app = spawn_app(backend).await;
     seed_org(&app);
     // Sam has left the Care team: his note goes to Care's manager.
-    let mut form = thanks_form(&token(&app).await);
-    set(&mut form, "rep", "sam");
-    set(&mut form, "customer_email", "");
-    assert_eq!(post(&app, &form).await.status(), 303);
+    let sent = send_by_form(&app, &[("rep", "sam"), ("customer_email", "")]).await;
+    assert_eq!(sent.status(), 303);
     assert_eq!(
         mails(&app),
         pairs(&[("note_unrouted", "grace@example.com")])
     );
 
     // No name, Billing team (no manager): the admins.
-    let mut form = thanks_form(&token(&app).await);
-    set(&mut form, "rep", "");
-    set(&mut form, "team", "billing");
-    set(&mut form, "customer_email", "");
-    set(&mut form, "body", "Someone in billing fixed my account.");
-    assert_eq!(post(&app, &form).await.status(), 303);
+    let sent = send_by_form(
+        &app,
+        &[
+            ("rep", ""),
+            ("team", "billing"),
+            ("customer_email", ""),
+            ("body", "Someone in billing fixed my account."),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status(), 303);
     let unrouted: Vec<_> = mails(&app)
         .into_iter()
         .filter(|(_, to)| to == "priya@example.com")
@@ -184,7 +144,7 @@ async fn notes_without_a_current_rep_go_to_the_team_or_the_admins(backend: Backe
 async fn bad_input_is_refused_next_to_its_field_and_nothing_is_stored(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    let tok = token(&app).await;
+    let tok = fresh_token(&app).await;
     let long = "x".repeat(5001);
     let cases: Vec<(&'static str, &str, &str)> = vec![
         ("body", "", "body"),
@@ -210,11 +170,11 @@ async fn bad_input_is_refused_next_to_its_field_and_nothing_is_stored(backend: B
     ];
     for (field, value, error_field) in cases {
         let mut form = thanks_form(&tok);
-        set(&mut form, field, value);
+        set_field(&mut form, field, value);
         if field == "team" {
-            set(&mut form, "rep", "");
+            set_field(&mut form, "rep", "");
         }
-        let res = post(&app, &form).await;
+        let res = post_form(&app, &form).await;
         assert_eq!(res.status(), 422, "{field}={value:?}");
         let html = res.text().await.unwrap();
         assert!(
@@ -229,13 +189,13 @@ async fn bad_input_is_refused_next_to_its_field_and_nothing_is_stored(backend: B
         assert!(!html.contains("<script>alert(1)</script>"), "and escaped");
     }
     let mut form = thanks_form(&tok);
-    set(&mut form, "kind", "praise");
-    assert_eq!(post(&app, &form).await.status(), 422);
+    set_field(&mut form, "kind", "praise");
+    assert_eq!(post_form(&app, &form).await.status(), 422);
     // A complaint needs an email address and cannot be published.
     let mut form = thanks_form(&tok);
-    set(&mut form, "kind", "complaint");
-    set(&mut form, "customer_email", "");
-    let html = post(&app, &form).await.text().await.unwrap();
+    set_field(&mut form, "kind", "complaint");
+    set_field(&mut form, "customer_email", "");
+    let html = post_form(&app, &form).await.text().await.unwrap();
     assert!(html.contains("id=\"customer_email-error\""));
     // Not a form at all.
     let json = app
@@ -247,7 +207,7 @@ async fn bad_input_is_refused_next_to_its_field_and_nothing_is_stored(backend: B
         .unwrap();
     assert_eq!(json.status(), 415);
     assert!(json.text().await.unwrap().contains("x-www-form-urlencoded"));
-    assert_eq!(notes(&app), 0);
+    assert_eq!(count_notes(&app), 0);
     assert!(mails(&app).is_empty());
 }
 
@@ -257,28 +217,31 @@ async fn form_tokens_must_be_old_enough_and_not_expired(backend: Backend) {
     let secret = heard::config::Secret::new(crate::helpers::TEST_SECRET);
     let now = chrono::Utc::now().timestamp();
     let fresh = heard::web::abuse::issue_form_token(&secret, now);
-    let res = post(&app, &thanks_form(&fresh)).await;
+    let res = post_form(&app, &thanks_form(&fresh)).await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("That was very quick"));
     let stale = heard::web::abuse::issue_form_token(&secret, now - 2 * 24 * 3600);
-    let res = post(&app, &thanks_form(&stale)).await;
+    let res = post_form(&app, &thanks_form(&stale)).await;
     assert!(res.text().await.unwrap().contains("open for too long"));
     let old_enough = heard::web::abuse::issue_form_token(&secret, now - 2 * 3600);
-    assert_eq!(post(&app, &thanks_form(&old_enough)).await.status(), 303);
-    assert_eq!(notes(&app), 1);
+    assert_eq!(
+        post_form(&app, &thanks_form(&old_enough)).await.status(),
+        303
+    );
+    assert_eq!(count_notes(&app), 1);
 }
 
 async fn the_same_note_twice_is_stored_once(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    let form = thanks_form(&token(&app).await);
-    let first = post(&app, &form).await;
+    let form = thanks_form(&fresh_token(&app).await);
+    let first = post_form(&app, &form).await;
     assert_eq!(first.status(), 303);
     let receipt = first.headers()["location"].to_str().unwrap().to_owned();
     // A double tap (the same token) and a later resend (a fresh one) both meet the first note:
     // its reference, never its private link.
-    for form in [form.clone(), thanks_form(&token(&app).await)] {
-        let again = post(&app, &form).await;
+    for form in [form.clone(), thanks_form(&fresh_token(&app).await)] {
+        let again = post_form(&app, &form).await;
         assert_eq!(again.status(), 200);
         let page = again.text().await.unwrap();
         assert!(page.contains("We already have this note"));
@@ -293,7 +256,7 @@ async fn the_same_note_twice_is_stored_once(backend: Backend) {
             )
         );
     }
-    assert_eq!(notes(&app), 1);
+    assert_eq!(count_notes(&app), 1);
     // The receipt went once more, to the note's own address, and only once this hour.
     let receipts: Vec<(String, String)> = mails(&app)
         .into_iter()
@@ -309,36 +272,11 @@ async fn the_same_note_twice_is_stored_once(backend: Backend) {
     assert_eq!(mails(&app).len(), 4);
 }
 
-async fn public_posts_are_rate_limited(backend: Backend) {
-    let app = spawn_app_with(backend, |a| a.rate_limit_per_minute = Some("2".into())).await;
-    seed_org(&app);
-    for n in 0..2 {
-        let mut form = thanks_form(&token(&app).await);
-        set(&mut form, "body", &format!("Thank you, note {n}"));
-        assert_eq!(post(&app, &form).await.status(), 303);
-    }
-    let res = post(&app, &thanks_form(&token(&app).await)).await;
-    assert_eq!(res.status(), 429);
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&wait));
-    assert_eq!(notes(&app), 2);
-}
-
 async fn receipts_withdraw_consent_and_erase_everywhere(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    let res = post(&app, &thanks_form(&token(&app).await)).await;
-    let receipt = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let res = post_form(&app, &thanks_form(&fresh_token(&app).await)).await;
+    let receipt = receipt_path(&res);
     let page = app.get(&receipt).await.text().await.unwrap();
     let tok = form_token(&page);
 
@@ -350,9 +288,9 @@ async fn receipts_withdraw_consent_and_erase_everywhere(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let mut conn = app.pool.get().unwrap();
-    let (status, consent): (String, bool) = feedback::table
-        .select((feedback::status, feedback::consent_publish))
+    let mut conn = app.conn();
+    let (status, consent): (String, bool) = notes::table
+        .select((notes::status, notes::consent_publish))
         .first(&mut conn)
         .unwrap();
     assert_eq!((status.as_str(), consent), ("withdrawn", false));
@@ -383,12 +321,12 @@ async fn receipts_withdraw_consent_and_erase_everywhere(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 303);
     let (name, email, body, status): (Option<String>, Option<String>, Option<String>, String) =
-        feedback::table
+        notes::table
             .select((
-                feedback::customer_name,
-                feedback::customer_email,
-                feedback::body,
-                feedback::status,
+                notes::customer_name,
+                notes::customer_email,
+                notes::body,
+                notes::status,
             ))
             .first(&mut conn)
             .unwrap();
@@ -463,44 +401,27 @@ backend_tests!(
     bad_input_is_refused_next_to_its_field_and_nothing_is_stored,
     form_tokens_must_be_old_enough_and_not_expired,
     the_same_note_twice_is_stored_once,
-    public_posts_are_rate_limited,
     receipts_withdraw_consent_and_erase_everywhere,
     reps_are_found_by_name_qr_and_card,
 );
 
-fn publish_all(app: &TestApp) {
-    let now = chrono::Utc::now().naive_utc();
-    diesel::update(stories::table)
-        .set((
-            stories::status.eq("published"),
-            stories::published_at.eq(now),
-        ))
-        .execute(&mut app.pool.get().unwrap())
-        .unwrap();
-}
-
 async fn the_start_page_shows_published_stories_as_people_chose(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    let res = post(&app, &thanks_form(&token(&app).await)).await;
-    let receipt = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut james = thanks_form(&token(&app).await);
-    set(&mut james, "rep", "james");
-    set(&mut james, "customer_name", "Lee <b>Ray</b>");
-    set(&mut james, "display", "full");
-    set(
-        &mut james,
-        "body",
-        "James <script>alert(1)</script> sorted my bill.",
-    );
-    assert_eq!(post(&app, &james).await.status(), 303);
-    publish_all(&app);
+    let res = post_form(&app, &thanks_form(&fresh_token(&app).await)).await;
+    let receipt = receipt_path(&res);
+    let james = send_by_form(
+        &app,
+        &[
+            ("rep", "james"),
+            ("customer_name", "Lee <b>Ray</b>"),
+            ("display", "full"),
+            ("body", "James <script>alert(1)</script> sorted my bill."),
+        ],
+    )
+    .await;
+    assert_eq!(james.status(), 303);
+    every_story().publish(&app);
 
     let html = app.get("/").await.text().await.unwrap();
     assert!(html.contains("Maria stayed on the line until it worked."));
@@ -521,14 +442,7 @@ async fn the_start_page_shows_published_stories_as_people_chose(backend: Backend
     assert!(!html.contains("<script>alert(1)</script>"));
 
     // Withdrawal takes the story off at once.
-    let page = app.get(&receipt).await.text().await.unwrap();
-    let tok = form_token(&page);
-    app.client
-        .post(app.url(&format!("{receipt}/withdraw")))
-        .form(&[("form_token", tok.as_str())])
-        .send()
-        .await
-        .unwrap();
+    withdraw_from_receipt(&app, &receipt).await;
     let html = app.get("/").await.text().await.unwrap();
     assert!(!html.contains("Maria stayed on the line"));
 }

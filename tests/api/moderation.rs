@@ -2,110 +2,50 @@
 //! unpublish their teams' consented thank-you notes; customers and reps are told.
 
 use diesel::prelude::*;
-use heard::db::schema::{audit_log, feedback, outbox, stories};
+use heard::db::schema::{audit_log, notes, stories};
 use serde_json::json;
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
-use crate::staff::{csrf, set_passwords, signed_in};
-
-async fn send(app: &TestApp, rep: &str, body: &str, publish: bool, kind: &str) {
-    let res = app
-        .client
-        .post(app.url("/api/v1/feedback"))
-        .json(&json!({"kind": kind, "rep_handle": rep, "customer": {"name": "Pat Doe", "email": "pat@example.com"},
-                      "body": body, "consent": {"publish": publish, "display": "first"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-}
-
-fn story_id(app: &TestApp, body: &str) -> String {
-    stories::table
-        .inner_join(feedback::table)
-        .filter(feedback::body.eq(body))
-        .select(stories::id)
-        .first::<heard::db::ids::StoryId>(&mut app.pool.get().unwrap())
-        .unwrap()
-        .to_string()
-}
-
-fn mails_to(app: &TestApp, template: &str) -> Vec<(String, String)> {
-    outbox::table
-        .filter(outbox::template.eq(template))
-        .select((outbox::recipient, outbox::body_text))
-        .load(&mut app.pool.get().unwrap())
-        .unwrap()
-}
-
-async fn act(
-    app: &TestApp,
-    client: &reqwest::Client,
-    id: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let token = csrf(app, client).await;
-    let mut form = vec![("csrf", token.as_str())];
-    form.extend_from_slice(fields);
-    client
-        .post(app.url(&format!("/staff/stories/{id}/{action}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
+use crate::helpers::builders::seed_org;
+use crate::helpers::mail::queued;
+use crate::helpers::notes::Note;
+use crate::helpers::staff::{set_passwords, signed_in};
+use crate::helpers::stories::{moderate, story_id};
+use crate::helpers::{Backend, page_as, spawn_app};
 
 async fn the_queue_holds_consented_thanks_from_ones_teams(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    send(&app, "maria", "Maria was wonderful.", true, "thanks").await;
-    send(&app, "maria", "Maria, privately: thanks.", false, "thanks").await;
-    send(&app, "maria", "Maria was rude to me.", false, "complaint").await;
-    send(&app, "james", "James sorted my bill.", true, "thanks").await;
+    Note::thanks("maria", "Maria was wonderful.")
+        .publishable()
+        .send(&app)
+        .await;
+    Note::thanks("maria", "Maria, privately: thanks.")
+        .send(&app)
+        .await;
+    Note::complaint("maria", "Maria was rude to me.")
+        .send(&app)
+        .await;
+    Note::thanks("james", "James sorted my bill.")
+        .publishable()
+        .send(&app)
+        .await;
     let grace = signed_in(&app, "grace@example.com").await;
-    let queue = grace
-        .get(app.url("/staff/queue"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, queue) = page_as(&grace, &app, "/staff/queue").await;
     assert!(queue.contains("Maria was wonderful."));
     assert!(
         !queue.contains("privately") && !queue.contains("rude") && !queue.contains("James sorted")
     );
     let priya = signed_in(&app, "priya@example.com").await;
-    let all = priya
-        .get(app.url("/staff/queue"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, all) = page_as(&priya, &app, "/staff/queue").await;
     assert!(all.contains("Maria was wonderful.") && all.contains("James sorted my bill."));
     let maria = signed_in(&app, "maria@example.com").await;
-    assert_eq!(
-        maria
-            .get(app.url("/staff/queue"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
+    assert_eq!(page_as(&maria, &app, "/staff/queue").await.0, 403);
     let james_story = story_id(&app, "James sorted my bill.");
-    let res = grace
-        .get(app.url(&format!("/staff/stories/{james_story}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404, "another team's story");
-    let res = act(&app, &grace, &james_story, "publish", &[("body", "x")]).await;
+    let (status, _) = page_as(&grace, &app, &format!("/staff/stories/{james_story}")).await;
+    assert_eq!(status, 404, "another team's story");
+    let res = moderate(&app, &grace, &james_story, "publish", &[("body", "x")]).await;
     assert_eq!(res.status(), 404);
 }
 
@@ -114,10 +54,13 @@ async fn publishing_with_redaction_tags_and_feature(backend: Backend) {
     seed_org(&app);
     set_passwords(&app);
     let original = "Maria fixed account 12345678 and asked about my surgery.";
-    send(&app, "maria", original, true, "thanks").await;
+    Note::thanks("maria", original)
+        .publishable()
+        .send(&app)
+        .await;
     let id = story_id(&app, original);
     let grace = signed_in(&app, "grace@example.com").await;
-    let bad = act(
+    let bad = moderate(
         &app,
         &grace,
         &id,
@@ -126,7 +69,7 @@ async fn publishing_with_redaction_tags_and_feature(backend: Backend) {
     )
     .await;
     assert_eq!(bad.status(), 422);
-    let res = act(
+    let res = moderate(
         &app,
         &grace,
         &id,
@@ -147,34 +90,27 @@ async fn publishing_with_redaction_tags_and_feature(backend: Backend) {
     );
     assert!(wall.contains("Featured"));
     assert!(wall.contains("?tag=kindness"));
-    let kept: Option<String> = feedback::table
-        .select(feedback::body)
-        .first(&mut app.pool.get().unwrap())
+    let kept: Option<String> = notes::table
+        .select(notes::body)
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!(
         kept.as_deref(),
         Some(original),
         "the customer's original is kept"
     );
-    let page = grace
-        .get(app.url(&format!("/staff/stories/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = page_as(&grace, &app, &format!("/staff/stories/{id}")).await;
     assert!(page.contains("What the wall shows (edited)") && page.contains("12345678"));
-    let to_customer = mails_to(&app, "story_published_customer");
+    let to_customer = queued(&app, "story_published_customer");
     assert_eq!(to_customer.len(), 1);
-    assert_eq!(to_customer[0].0, "pat@example.com");
-    assert!(to_customer[0].1.contains(&format!("/stories/{id}")));
+    assert_eq!(to_customer[0].to, "pat@example.com");
+    assert!(to_customer[0].text.contains(&format!("/stories/{id}")));
     assert_eq!(
-        mails_to(&app, "story_published_rep")[0].0,
+        queued(&app, "story_published_rep")[0].to,
         "maria@example.com"
     );
     // Saving changes later does not email again.
-    let res = act(
+    let res = moderate(
         &app,
         &grace,
         &id,
@@ -183,11 +119,11 @@ async fn publishing_with_redaction_tags_and_feature(backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(mails_to(&app, "story_published_customer").len(), 1);
+    assert_eq!(queued(&app, "story_published_customer").len(), 1);
     let logged: i64 = audit_log::table
         .filter(audit_log::action.eq("story.publish"))
         .count()
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(logged, 2);
 }
@@ -196,20 +132,26 @@ async fn declining_unpublishing_and_illegal_moves(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    send(&app, "maria", "Maria helped a lot.", true, "thanks").await;
-    send(&app, "maria", "Maria made my week.", true, "thanks").await;
+    Note::thanks("maria", "Maria helped a lot.")
+        .publishable()
+        .send(&app)
+        .await;
+    Note::thanks("maria", "Maria made my week.")
+        .publishable()
+        .send(&app)
+        .await;
     let (declined, published) = (
         story_id(&app, "Maria helped a lot."),
         story_id(&app, "Maria made my week."),
     );
     let grace = signed_in(&app, "grace@example.com").await;
     assert_eq!(
-        act(&app, &grace, &declined, "decline", &[("reason", "")])
+        moderate(&app, &grace, &declined, "decline", &[("reason", "")])
             .await
             .status(),
         422
     );
-    let res = act(
+    let res = moderate(
         &app,
         &grace,
         &declined,
@@ -221,18 +163,18 @@ async fn declining_unpublishing_and_illegal_moves(backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), 303);
-    let told = mails_to(&app, "story_declined");
+    let told = queued(&app, "story_declined");
     assert_eq!(told.len(), 1);
-    assert!(told[0].1.contains("It names another customer"));
+    assert!(told[0].text.contains("It names another customer"));
     assert_eq!(
-        act(&app, &grace, &declined, "publish", &[("body", "x")])
+        moderate(&app, &grace, &declined, "publish", &[("body", "x")])
             .await
             .status(),
         409,
         "declined is final"
     );
     assert_eq!(
-        act(&app, &grace, &published, "unpublish", &[])
+        moderate(&app, &grace, &published, "unpublish", &[])
             .await
             .status(),
         409,
@@ -240,7 +182,7 @@ async fn declining_unpublishing_and_illegal_moves(backend: Backend) {
     );
 
     assert_eq!(
-        act(
+        moderate(
             &app,
             &grace,
             &published,
@@ -256,7 +198,7 @@ async fn declining_unpublishing_and_illegal_moves(backend: Backend) {
         200
     );
     assert_eq!(
-        act(&app, &grace, &published, "unpublish", &[])
+        moderate(&app, &grace, &published, "unpublish", &[])
             .await
             .status(),
         303
@@ -276,7 +218,7 @@ async fn declining_unpublishing_and_illegal_moves(backend: Backend) {
     let status: String = stories::table
         .filter(stories::id.eq(heard::db::ids::StoryId::parse(&published).unwrap()))
         .select(stories::status)
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap();
     assert_eq!(status, "unpublished");
 }
@@ -288,14 +230,17 @@ async fn edits_beyond_redaction_are_shown_as_edited(backend: Backend) {
     seed_org(&app);
     set_passwords(&app);
     let original = "Maria fixed account 12345678 and asked about my surgery.";
-    send(&app, "maria", original, true, "thanks").await;
+    Note::thanks("maria", original)
+        .publishable()
+        .send(&app)
+        .await;
     let id = story_id(&app, original);
     let grace = signed_in(&app, "grace@example.com").await;
     let edited_mark = "Edited by the moderator";
     let api_edited = |body: serde_json::Value| body["edited"].clone();
 
     let redacted = "Maria fixed account […] and asked about my […].";
-    let res = act(&app, &grace, &id, "publish", &[("body", redacted)]).await;
+    let res = moderate(&app, &grace, &id, "publish", &[("body", redacted)]).await;
     assert_eq!(res.status(), 303);
     let page = app
         .get(&format!("/stories/{id}"))
@@ -320,14 +265,7 @@ async fn edits_beyond_redaction_are_shown_as_edited(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(api_edited(story), json!(false));
-    let review = grace
-        .get(app.url(&format!("/staff/stories/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, review) = page_as(&grace, &app, &format!("/staff/stories/{id}")).await;
     assert!(
         review.contains("What the wall shows (redacted)"),
         "{review}"
@@ -339,7 +277,7 @@ async fn edits_beyond_redaction_are_shown_as_edited(backend: Backend) {
         // A redaction plus a rewording.
         "Maria fixed account […] and was lovely.",
     ] {
-        let res = act(&app, &grace, &id, "publish", &[("body", changed)]).await;
+        let res = moderate(&app, &grace, &id, "publish", &[("body", changed)]).await;
         assert_eq!(res.status(), 303);
         let page = app
             .get(&format!("/stories/{id}"))
@@ -358,7 +296,7 @@ async fn edits_beyond_redaction_are_shown_as_edited(backend: Backend) {
         );
     }
 
-    let res = act(&app, &grace, &id, "publish", &[("body", original)]).await;
+    let res = moderate(&app, &grace, &id, "publish", &[("body", original)]).await;
     assert_eq!(res.status(), 303);
     let page = app
         .get(&format!("/stories/{id}"))

@@ -8,15 +8,18 @@ use heard::db::ids::OutboxId;
 use heard::db::schema::outbox;
 
 use crate::backend_tests;
-use crate::cases::send;
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app, spawn_app_with};
-use crate::staff::{csrf, set_passwords, signed_in};
+use crate::helpers::builders::seed_org;
+use crate::helpers::cases::step;
+use crate::helpers::mail::mail_count_to;
+use crate::helpers::notes::Note;
+use crate::helpers::staff::{set_passwords, signed_in, staff_post};
+use crate::helpers::{Backend, TestApp, page_as, spawn_app, spawn_app_with};
 
 fn dead_row(app: &TestApp) -> OutboxId {
     outbox::table
         .filter(outbox::status.eq("dead"))
         .select(outbox::id)
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap()
 }
 
@@ -28,25 +31,13 @@ async fn admins_see_dead_emails_and_send_them_again(backend: Backend) {
         "pat@example.com",
         "550 5.1.1 <pat@example.com>: no such user here",
     );
-    send(
-        &app,
-        "thanks",
-        "maria",
-        Some("pat@example.com"),
-        "Thank you, Maria.",
-    )
-    .await;
+    Note::thanks("maria", "Thank you, Maria.").send(&app).await;
     let report = app.worker.drain().await.unwrap();
     assert_eq!((report.sent, report.dead), (2, 1));
 
     let priya = signed_in(&app, "priya@example.com").await;
-    let page = priya
-        .get(app.url("/staff/outbox?status=dead"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    let page = page.text().await.unwrap();
+    let (status, page) = page_as(&priya, &app, "/staff/outbox?status=dead").await;
+    assert_eq!(status, 200);
     assert!(
         page.contains("no such user here"),
         "the server's answer is shown"
@@ -82,36 +73,15 @@ async fn admins_see_dead_emails_and_send_them_again(backend: Backend) {
 
     // A rep may not see the outbox or retry anything.
     let maria = signed_in(&app, "maria@example.com").await;
-    assert_eq!(
-        maria
-            .get(app.url("/staff/outbox"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
+    assert_eq!(page_as(&maria, &app, "/staff/outbox").await.0, 403);
     let id = dead_row(&app);
-    let token = csrf(&app, &maria).await;
-    let res = maria
-        .post(app.url(&format!("/staff/outbox/{id}/retry")))
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+    let retry = format!("/staff/outbox/{id}/retry");
+    assert_eq!(staff_post(&app, &maria, &retry, &[]).await.status(), 403);
     assert_eq!(dead_row(&app), id);
 
     // The admin sends it again once the address works.
     app.smtp.clear_replies();
-    let token = csrf(&app, &priya).await;
-    let res = priya
-        .post(app.url(&format!("/staff/outbox/{id}/retry")))
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    assert_eq!(staff_post(&app, &priya, &retry, &[]).await.status(), 303);
     assert_eq!(app.worker.drain().await.unwrap().sent, 1);
     let mails = app.smtp.wait_for(3, Duration::from_secs(10));
     assert!(
@@ -120,14 +90,7 @@ async fn admins_see_dead_emails_and_send_them_again(backend: Backend) {
             .any(|m| m.to.iter().any(|t| t.contains("pat@example.com")))
     );
     // Sending a sent email "again" is refused.
-    let token = csrf(&app, &priya).await;
-    let res = priya
-        .post(app.url(&format!("/staff/outbox/{id}/retry")))
-        .form(&[("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
+    assert_eq!(staff_post(&app, &priya, &retry, &[]).await.status(), 409);
 }
 
 async fn settings_are_validated_and_take_effect(backend: Backend) {
@@ -135,64 +98,43 @@ async fn settings_are_validated_and_take_effect(backend: Backend) {
     seed_org(&app);
     set_passwords(&app);
     let priya = signed_in(&app, "priya@example.com").await;
-    let post = |fields: Vec<(&'static str, String)>| {
-        let priya = priya.clone();
-        let app_url = app.url("/staff/settings");
-        async move { priya.post(app_url).form(&fields).send().await.unwrap() }
-    };
-    let token = csrf(&app, &priya).await;
-    let res = post(vec![
-        ("csrf", token.clone()),
-        ("complaint_due_hours", "0".into()),
-        ("complaint_retention_days", "x".into()),
+    let save =
+        async |fields: &[(&str, &str)]| staff_post(&app, &priya, "/staff/settings", fields).await;
+    let res = save(&[
+        ("complaint_due_hours", "0"),
+        ("complaint_retention_days", "x"),
     ])
     .await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("Enter a whole number from 1 to 720."));
-    let mut c = app.pool.get().unwrap();
+    let mut c = app.conn();
     assert_eq!(
         heard::store::settings::number(&mut c, heard::store::settings::COMPLAINT_DUE_HOURS)
             .unwrap(),
         48
     );
 
-    let res = post(vec![
-        ("csrf", token),
-        ("complaint_due_hours", "4".into()),
-        ("complaint_retention_days", "90".into()),
-        ("reps_handle_cases", "on".into()),
+    let res = save(&[
+        ("complaint_due_hours", "4"),
+        ("complaint_retention_days", "90"),
+        ("reps_handle_cases", "on"),
     ])
     .await;
     assert_eq!(res.status(), 303);
-    let s = |key| heard::store::settings::number(&mut app.pool.get().unwrap(), key).unwrap();
+    let s = |key| heard::store::settings::number(&mut app.conn(), key).unwrap();
     assert_eq!(s(heard::store::settings::COMPLAINT_DUE_HOURS), 4);
     assert_eq!(s(heard::store::settings::COMPLAINT_RETENTION_DAYS), 90);
     assert_eq!(s(heard::store::settings::REPS_HANDLE_CASES), 1);
     assert_eq!(s(heard::store::settings::COMPLAINT_TO_REP_AT_ONCE), 0);
     // Reps may now handle their own complaints; and complaints reach them only once acknowledged.
-    let (note, _) = send(&app, "complaint", "maria", Some("pat@example.com"), "Rude.").await;
-    let to_maria = |app: &TestApp| -> i64 {
-        outbox::table
-            .filter(outbox::recipient.eq("maria@example.com"))
-            .count()
-            .get_result(&mut app.pool.get().unwrap())
-            .unwrap()
-    };
-    assert_eq!(to_maria(&app), 0);
+    let note = Note::complaint("maria", "Rude.").send(&app).await.id;
+    assert_eq!(mail_count_to(&app, "maria@example.com"), 0);
     let maria = signed_in(&app, "maria@example.com").await;
-    let res = crate::cases::step(&app, &maria, &note, &[("step", "acknowledge")]).await;
+    let res = step(&app, &maria, &note, &[("step", "acknowledge")]).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(to_maria(&app), 1);
-    assert_eq!(
-        maria
-            .get(app.url("/staff/settings"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
+    assert_eq!(mail_count_to(&app, "maria@example.com"), 1);
+    assert_eq!(page_as(&maria, &app, "/staff/settings").await.0, 403);
 }
 
 /// `/metrics` is off the public address unless asked for: off by default, on the main

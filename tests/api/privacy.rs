@@ -5,16 +5,26 @@
 
 use std::time::Duration;
 
+use chrono::Duration as Span;
 use diesel::prelude::*;
-use heard::db::schema::{audit_log, feedback, outbox, reset_requests};
+use heard::db::schema::{audit_log, outbox, reset_requests};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::backend_tests;
-use crate::cases::{send, step};
-use crate::helpers::{Backend, TestApp, form_token, seed_org, spawn_app, spawn_app_with};
-use crate::intake::{post, thanks_form, token};
-use crate::staff::{PASSWORD, set_passwords, sign_in_as, signed_in};
+use crate::helpers::builders::{StoredNotes, backdate_notes, seed_org, set_setting};
+use crate::helpers::cases::step;
+use crate::helpers::mail::receipts_to;
+use crate::helpers::notes::{
+    Note, count_notes, fresh_token, post_form, receipt_path, set_field, thanks_form,
+};
+use crate::helpers::staff::{
+    PASSWORD, cookie_from, request_reset, set_passwords, sign_in_as, signed_in,
+};
+use crate::helpers::{
+    Backend, TestApp, browser, fill_in, form_token, page_as, spawn_app, spawn_app_with,
+    trust_loopback_proxy,
+};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -42,29 +52,9 @@ async fn post_from(app: &TestApp, ip: &str, body: &Value, key: Option<&str>) -> 
 }
 
 async fn behind_proxy(backend: Backend) -> TestApp {
-    let app = spawn_app_with(backend, |args| {
-        args.trusted_proxies = Some("127.0.0.1/32".into());
-    })
-    .await;
+    let app = spawn_app_with(backend, trust_loopback_proxy).await;
     seed_org(&app);
     app
-}
-
-fn count_notes(app: &TestApp) -> i64 {
-    feedback::table
-        .count()
-        .get_result(&mut app.pool.get().unwrap())
-        .unwrap()
-}
-
-fn receipts_to(app: &TestApp, email: &str) -> Vec<String> {
-    outbox::table
-        .filter(outbox::template.eq("receipt"))
-        .filter(outbox::recipient.eq(email))
-        .order(outbox::created_at.asc())
-        .select(outbox::body_text)
-        .load(&mut app.pool.get().unwrap())
-        .unwrap()
 }
 
 async fn a_repeat_never_hands_out_the_receipt_link(backend: Backend) {
@@ -131,10 +121,7 @@ async fn idempotency_keys_belong_to_their_client_and_expire(backend: Backend) {
     assert_eq!(count_notes(&app), 2);
 
     // A day later the key is forgotten (and the words are no longer a repeat).
-    diesel::update(feedback::table)
-        .set(feedback::created_at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::hours(25)))
-        .execute(&mut app.pool.get().unwrap())
-        .unwrap();
+    backdate_notes(&app, Span::hours(25));
     let later = post_from(&app, "198.51.100.1", &body, Some("k-1")).await;
     assert_eq!(later.status(), 201);
     assert!(later.headers().get("idempotent-replayed").is_none());
@@ -146,14 +133,8 @@ async fn idempotency_keys_belong_to_their_client_and_expire(backend: Backend) {
 async fn receipt_links_rotate_and_the_old_one_stops_at_once(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    let res = post(&app, &thanks_form(&token(&app).await)).await;
-    let old = res.headers()["location"]
-        .to_str()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let res = post_form(&app, &thanks_form(&fresh_token(&app).await)).await;
+    let old = receipt_path(&res);
     let page = app.get(&old).await.text().await.unwrap();
     assert!(page.contains("Get a new private link"));
     let res = app
@@ -202,12 +183,11 @@ async fn receipts_to_one_address_are_capped(backend: Backend) {
 async fn public_form_tokens_work_once(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    let tok = token(&app).await;
-    assert_eq!(post(&app, &thanks_form(&tok)).await.status(), 303);
+    let tok = fresh_token(&app).await;
+    assert_eq!(post_form(&app, &thanks_form(&tok)).await.status(), 303);
     let mut other = thanks_form(&tok);
-    other.retain(|(k, _)| *k != "body");
-    other.push(("body", "Another note on a replayed form.".into()));
-    let res = post(&app, &other).await;
+    set_field(&mut other, "body", "Another note on a replayed form.");
+    let res = post_form(&app, &other).await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("already sent"));
     assert_eq!(count_notes(&app), 1);
@@ -261,13 +241,9 @@ async fn the_login_token_belongs_to_the_browser_that_loaded_it(backend: Backend)
     set_passwords(&app);
     // An attacker loads the form in their browser and plants its token in the victim's.
     let attacker = app.get("/login").await.text().await.unwrap();
-    let victim = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let victim = browser();
     victim.get(app.url("/login")).send().await.unwrap();
-    for client in [&victim, &crate::admin::plain_client()] {
+    for client in [&victim, &browser()] {
         let res = client
             .post(app.url("/login"))
             .form(&[
@@ -299,36 +275,18 @@ async fn next_with_control_characters_is_refused(backend: Backend) {
             .status(),
         400
     );
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = client
-        .post(app.url("/login"))
-        .form(&[
-            ("email", "grace@example.com"),
-            ("password", PASSWORD),
-            ("next", "/staff\r\nSet-Cookie: evil=1"),
-            ("form_token", form_token(&page).as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let fields = [
+        ("email", "grace@example.com"),
+        ("password", PASSWORD),
+        ("next", "/staff\r\nSet-Cookie: evil=1"),
+    ];
+    let res = fill_in(&app, &browser(), None, "/login", "/login", &fields).await;
     assert_eq!(res.status(), 400);
     assert!(res.headers().get("set-cookie").is_none());
     let sign_ins: i64 = audit_log::table
         .filter(audit_log::action.eq("staff.sign_in"))
         .count()
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(
         sign_ins, 0,
@@ -342,18 +300,11 @@ async fn forgot_password_queues_the_same_work_for_everyone(backend: Backend) {
     set_passwords(&app);
     let mut answers = Vec::new();
     for email in ["maria@example.com", "nobody@example.com"] {
-        let page = app.get("/password/forgot").await.text().await.unwrap();
-        let res = app
-            .client
-            .post(app.url("/password/forgot"))
-            .form(&[("email", email), ("form_token", form_token(&page).as_str())])
-            .send()
-            .await
-            .unwrap();
+        let res = request_reset(&app, &app.client, email).await;
         answers.push((res.status(), res.text().await.unwrap()));
     }
     assert_eq!(answers[0], answers[1]);
-    let conn = &mut app.pool.get().unwrap();
+    let conn = &mut app.conn();
     let waiting: i64 = reset_requests::table.count().get_result(conn).unwrap();
     assert_eq!(waiting, 2, "both requests are queued alike");
     let resets = |conn: &mut heard::db::DbConn| -> i64 {
@@ -399,46 +350,9 @@ async fn stalled_exports_do_not_take_the_service_down(backend: Backend) {
     set_passwords(&app);
     // Enough rows that an export far outgrows the socket buffers.
     let words = "Thank you for staying with me until the router worked again. ".repeat(6);
-    let rows: Vec<heard::store::feedback::NewFeedback> = (0..60_000)
-        .map(|n| {
-            let now = chrono::Utc::now().naive_utc();
-            heard::store::feedback::NewFeedback {
-                id: heard::db::ids::FeedbackId::new(),
-                reference: format!("H-S{n:06}"),
-                kind: "thanks".into(),
-                rep_id: None,
-                team_id: None,
-                customer_name: Some("Pat Doe".into()),
-                customer_email: None,
-                display: "first".into(),
-                consent_publish: false,
-                allow_reply: false,
-                body: Some(format!("{words}{n}")),
-                interaction_date: None,
-                channel: None,
-                status: "received".into(),
-                receipt_token_hash: None,
-                idempotency_key: None,
-                created_at: now,
-                updated_at: now,
-                content_hash: None,
-            }
-        })
-        .collect();
-    {
-        let mut conn = app.pool.get().unwrap();
-        for chunk in rows.chunks(2_000) {
-            heard::store::feedback::insert(&mut conn, chunk).unwrap();
-        }
-    }
+    StoredNotes::thanks(60_000, &words).insert(&app);
     let (_, res) = sign_in_as(&app, "priya@example.com", PASSWORD).await;
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_from(&res);
     let mut stalled = Vec::new();
     for _ in 0..8 {
         stalled.push(stalled_export(&app, &cookie).await);
@@ -462,23 +376,11 @@ async fn reps_see_complaints_only_once_acknowledged_when_set(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    heard::store::settings::set(
-        &mut app.pool.get().unwrap(),
-        heard::store::settings::COMPLAINT_TO_REP_AT_ONCE.0,
-        0,
-    )
-    .unwrap();
+    set_setting(&app, "complaint_to_rep_at_once", 0);
     let words = "Maria hung up on me twice.";
-    let (id, _) = send(&app, "complaint", "maria", Some("pat@example.com"), words).await;
+    let id = Note::complaint("maria", words).send(&app).await.id;
     let maria = signed_in(&app, "maria@example.com").await;
-    let look = |path: String| {
-        let maria = maria.clone();
-        let url = app.url(&path);
-        async move {
-            let res = maria.get(url).send().await.unwrap();
-            (res.status().as_u16(), res.text().await.unwrap())
-        }
-    };
+    let look = async |path: String| page_as(&maria, &app, &path).await;
     for path in [
         "/staff",
         "/staff?kind=complaint",
@@ -499,7 +401,7 @@ async fn reps_see_complaints_only_once_acknowledged_when_set(backend: Backend) {
     let (status, _) = look(format!("/staff/notes/{id}")).await;
     assert_eq!(status, 404);
     let stats = heard::store::stats::compute(
-        &mut app.pool.get().unwrap(),
+        &mut app.conn(),
         &heard::store::stats::Subject::Rep(
             heard::db::ids::StaffId::parse(&app.staff_id("maria")).unwrap(),
             heard::store::inbox::OpenComplaints::Hidden,
@@ -536,84 +438,3 @@ backend_tests!(
     stalled_exports_do_not_take_the_service_down,
     reps_see_complaints_only_once_acknowledged_when_set,
 );
-
-/// Starts a second instance of the app on the same database, with its own pool and its
-/// own in-memory state: only what is in the database is shared.
-fn second_instance(app: &TestApp) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    let state = heard::app::AppState::new(
-        heard::db::open(&app.settings.database).unwrap(),
-        app.settings.clone(),
-        heard::config::Secret::new(crate::helpers::TEST_SECRET),
-    );
-    let server =
-        heard::app::start(state, listener, heard::app::ServerOptions { workers: 1 }).unwrap();
-    tokio::spawn(server);
-    address
-}
-
-async fn limited(backend: Backend, per_minute: &str) -> TestApp {
-    let per_minute = per_minute.to_owned();
-    let app = spawn_app_with(backend, move |args| {
-        args.trusted_proxies = Some("127.0.0.1/32".into());
-        args.rate_limit_per_minute = Some(per_minute);
-    })
-    .await;
-    seed_org(&app);
-    app
-}
-
-async fn post_at(address: &str, ip: &str, n: usize) -> u16 {
-    reqwest::Client::new()
-        .post(format!("{address}/api/v1/feedback"))
-        .header("x-forwarded-for", ip)
-        .json(&note(&format!("Thanks from {ip}, number {n}.")))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-/// On PostgreSQL every instance counts against one budget: N instances do not allow N
-/// times the limit.
-#[tokio::test]
-async fn instances_share_one_rate_limit_on_postgres() {
-    if !crate::helpers::postgres_available() {
-        return;
-    }
-    let app = limited(Backend::Postgres, "3").await;
-    let other = second_instance(&app);
-    let ip = "198.51.100.77";
-    assert_eq!(post_at(&app.address, ip, 1).await, 201);
-    assert_eq!(post_at(&other, ip, 2).await, 201);
-    assert_eq!(post_at(&app.address, ip, 3).await, 201);
-    assert_eq!(
-        post_at(&other, ip, 4).await,
-        429,
-        "the other instance knows"
-    );
-    assert_eq!(post_at(&app.address, ip, 5).await, 429);
-    assert_eq!(post_at(&other, "198.51.100.78", 6).await, 201);
-    assert_eq!(count_notes(&app), 4);
-}
-
-/// An IPv6 subscriber usually holds a whole /64: its addresses share one budget.
-async fn an_ipv6_slash_64_is_one_client(backend: Backend) {
-    let app = limited(backend, "2").await;
-    assert_eq!(post_at(&app.address, "2001:db8:7:7::1", 1).await, 201);
-    assert_eq!(post_at(&app.address, "2001:db8:7:7:ffff::2", 2).await, 201);
-    assert_eq!(post_at(&app.address, "2001:db8:7:7::3", 3).await, 429);
-    assert_eq!(
-        post_at(&app.address, "2001:db8:7:8::1", 4).await,
-        201,
-        "the next /64"
-    );
-    // An IPv4 client written as IPv6 is the IPv4 client.
-    assert_eq!(post_at(&app.address, "192.0.2.9", 5).await, 201);
-    assert_eq!(post_at(&app.address, "::ffff:192.0.2.9", 6).await, 201);
-    assert_eq!(post_at(&app.address, "192.0.2.9", 7).await, 429);
-}
-
-backend_tests!(an_ipv6_slash_64_is_one_client);

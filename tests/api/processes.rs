@@ -1,21 +1,40 @@
 //! The real `heard serve` binary, as separate processes: two instances on one database send
 //! each email once; an instance killed with SIGKILL at random moments under load loses no
-//! accepted note and, once restarted, delivers every one of their emails.
+//! accepted note and, once restarted, delivers every one of their emails; secret tokens stay
+//! out of its log, and the files it writes are readable by its owner only.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
+#[cfg(unix)]
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use heard::db::schema::{feedback, outbox};
+use heard::db::schema::{notes, outbox};
 use rand::Rng;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TEST_SECRET, TestApp, seed_org, spawn_app};
+use crate::helpers::builders::seed_org;
+#[cfg(unix)]
+use crate::helpers::mail::{eml_files, mode};
+use crate::helpers::{Backend, TEST_SECRET, TestApp, spawn_app};
+
+/// `heard serve`, with nothing from the caller's environment but what the test gives it,
+/// its standard output read by `Server::listening`.
+fn heard_serve() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_heard"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HEARD_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.arg("serve").stdin(Stdio::null()).stdout(Stdio::piped());
+    cmd
+}
 
 /// One `heard serve` process on the test's database and SMTP server.
 pub struct Server {
@@ -42,14 +61,7 @@ impl Server {
         bind: &str,
     ) -> Self {
         std::fs::create_dir_all(data).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_heard"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("HEARD_") {
-                cmd.env_remove(key);
-            }
-        }
-        let mut child = cmd
-            .arg("serve")
+        let child = heard_serve()
             .env("HEARD_DATABASE_URL", database_url)
             .env("HEARD_BIND", bind)
             .env("HEARD_DATA_DIR", data)
@@ -60,8 +72,6 @@ impl Server {
             .env("HEARD_MAIL_LEASE_SECONDS", "2")
             .env("RUST_LOG", "warn")
             .current_dir(data)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
             .stderr(if std::env::var_os("HEARD_TEST_SERVER_LOGS").is_some() {
                 Stdio::inherit()
             } else {
@@ -69,6 +79,11 @@ impl Server {
             })
             .spawn()
             .expect("start heard");
+        Self::listening(child)
+    }
+
+    /// Waits for the line that says where the started process listens.
+    fn listening(mut child: Child) -> Self {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let address = loop {
             let line = lines
@@ -158,7 +173,7 @@ async fn until_all_sent(app: &TestApp, limit: Duration) {
         let waiting: i64 = outbox::table
             .filter(outbox::status.ne("sent"))
             .count()
-            .get_result(&mut app.pool.get().unwrap())
+            .get_result(&mut app.conn())
             .unwrap();
         if waiting == 0 {
             return;
@@ -209,9 +224,9 @@ async fn two_instances_send_each_email_once(backend: Backend) {
     b.stop();
     // Only the notes' emails: on a Monday the schedule may add a weekly digest.
     let rows: Vec<heard::db::ids::OutboxId> = outbox::table
-        .filter(outbox::feedback_id.is_not_null())
+        .filter(outbox::note_id.is_not_null())
         .select(outbox::id)
-        .load(&mut app.pool.get().unwrap())
+        .load(&mut app.conn())
         .unwrap();
     let ids: Vec<String> = message_ids(&app)
         .into_iter()
@@ -276,9 +291,9 @@ async fn notes_survive_sigkill_under_load(backend: Backend) {
     );
 
     // Every note that got a 201 is stored.
-    let stored: HashSet<String> = feedback::table
-        .select(feedback::id)
-        .load::<heard::db::ids::FeedbackId>(&mut app.pool.get().unwrap())
+    let stored: HashSet<String> = notes::table
+        .select(notes::id)
+        .load::<heard::db::ids::NoteId>(&mut app.conn())
         .unwrap()
         .into_iter()
         .map(|id| id.to_string())
@@ -291,10 +306,10 @@ async fn notes_survive_sigkill_under_load(backend: Backend) {
     server.stop();
     let delivered: HashSet<String> = message_ids(&app).into_iter().collect();
     // The notes' emails (the schedule may add a digest, which is about no one note).
-    let rows: Vec<(heard::db::ids::OutboxId, Option<heard::db::ids::FeedbackId>)> = outbox::table
-        .filter(outbox::feedback_id.is_not_null())
-        .select((outbox::id, outbox::feedback_id))
-        .load(&mut app.pool.get().unwrap())
+    let rows: Vec<(heard::db::ids::OutboxId, Option<heard::db::ids::NoteId>)> = outbox::table
+        .filter(outbox::note_id.is_not_null())
+        .select((outbox::id, outbox::note_id))
+        .load(&mut app.conn())
         .unwrap();
     let mut per_note: HashMap<String, usize> = HashMap::new();
     for (id, note) in &rows {
@@ -316,3 +331,86 @@ backend_tests!(
     two_instances_send_each_email_once,
     notes_survive_sigkill_under_load
 );
+
+/// The real binary, with its log in a file: receipt, invitation, reset and setup tokens
+/// never reach the log; the data directory it creates is 0700, the database, its WAL and
+/// the `.eml` files 0600.
+#[cfg(unix)]
+#[tokio::test]
+async fn tokens_stay_out_of_the_log_and_files_stay_private() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("fresh").join("data");
+    let log_path = root.path().join("heard.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = heard_serve()
+        .env(
+            "HEARD_DATABASE_URL",
+            format!("sqlite://{}", data.join("heard.db").display()),
+        )
+        .env("HEARD_BIND", "127.0.0.1:0")
+        .env("HEARD_DATA_DIR", &data)
+        .env("HEARD_SECRET_KEY", TEST_SECRET)
+        .env("HEARD_RATE_LIMIT_PER_MINUTE", "0")
+        .env("HEARD_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .current_dir(root.path())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("start heard");
+    let server = Server::listening(child);
+    let address = server.address.clone();
+    let client = client();
+    let res = client
+        .post(format!("{address}/api/v1/feedback"))
+        .json(
+            &json!({"kind": "thanks", "customer": {"name": "Pat Doe", "email": "pat@example.com"},
+                      "body": "Thanks to whoever answered.", "consent": {"publish": false}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let created: Value = res.json().await.unwrap();
+    let url = created["receipt_url"].as_str().expect("a receipt URL");
+    let receipt = &url[url.find("/receipt/").unwrap()..];
+    let token = receipt.trim_start_matches("/receipt/").to_owned();
+    assert!(token.len() >= 32);
+    let other = "6f1e0c9b8a7d6c5b4a3f2e1d0c9b8a7f";
+    for path in [
+        receipt.to_owned(),
+        format!("{receipt}/export.json"),
+        format!("/invite/{other}"),
+        format!("/password/reset/{other}"),
+        format!("/setup?token={other}"),
+    ] {
+        let res = client.get(format!("{address}{path}")).send().await.unwrap();
+        assert!(res.status().as_u16() < 500, "{path}: {}", res.status());
+    }
+
+    // The worker writes the receipt email as a file; wait for it (a bounded poll on a
+    // separate process, not a guess at how long it takes).
+    let outbox = data.join("outbox");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while eml_files(&outbox).is_empty() {
+        assert!(Instant::now() < deadline, "no .eml file was written");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(data.parent().unwrap()), 0o700);
+    assert_eq!(mode(&outbox), 0o700);
+    for suffix in ["", "-wal", "-shm"] {
+        let path = PathBuf::from(format!("{}{suffix}", data.join("heard.db").display()));
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    for file in eml_files(&outbox) {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+
+    server.stop();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("/receipt/[redacted]/export.json"), "{log}");
+    assert!(log.contains("/invite/[redacted]"), "{log}");
+    assert!(log.contains("/password/reset/[redacted]"), "{log}");
+    assert!(log.contains("/setup?token=[redacted]"), "{log}");
+    assert!(!log.contains(&token), "the receipt token was logged");
+    assert!(!log.contains(other), "a token was logged");
+}

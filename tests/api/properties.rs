@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use heard::domain::case::parse_message;
 use heard::domain::story::parse_tags;
 use heard::domain::{
-    Channel, Display, Email, FeedbackBody, FeedbackKind, Handle, Password, PersonName, Reference,
-    Role, StaffFields, StaffInput, Submission, SubmissionFields, TeamName,
+    Channel, Display, Email, Handle, NoteBody, NoteKind, Password, PersonName, Reference, Role,
+    StaffFields, StaffInput, Submission, SubmissionFields, TeamName,
 };
 use proptest::prelude::*;
 
@@ -65,8 +65,8 @@ proptest! {
             Ok(h) => prop_assert!(h.as_str().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')),
             Err(e) => explained(e)?,
         }
-        match FeedbackBody::parse(&input) {
-            Ok(b) => prop_assert!(b.as_str().chars().count() <= FeedbackBody::MAX_CHARS && !b.as_str().trim().is_empty()),
+        match NoteBody::parse(&input) {
+            Ok(b) => prop_assert!(b.as_str().chars().count() <= NoteBody::MAX_CHARS && !b.as_str().trim().is_empty()),
             Err(e) => explained(e)?,
         }
         match TeamName::parse(&input) {
@@ -82,7 +82,7 @@ proptest! {
             Role::parse(&input).map(|v| v.as_str()),
             Display::parse(&input).map(|v| v.as_str()),
             Channel::parse(&input).map(|v| v.as_str()),
-            FeedbackKind::parse(&input).map(|v| v.as_str()),
+            NoteKind::parse(&input).map(|v| v.as_str()),
         ];
         for spelling in spellings.into_iter().flatten() {
             prop_assert_eq!(spelling, input.as_str());
@@ -97,7 +97,7 @@ proptest! {
             Err(e) => explained(e)?,
         }
         let _ = heard::store::wall::Cursor::parse(&input);
-        let _ = heard::db::ids::FeedbackId::parse(&input);
+        let _ = heard::db::ids::NoteId::parse(&input);
     }
 
     #[test]
@@ -147,7 +147,7 @@ fn the_decoders_never_fail_on_hostile_requests() {
     let _inside = runtime.enter();
     let app = runtime.block_on(async {
         let app = spawn_app(Backend::Sqlite).await;
-        crate::helpers::seed_org(&app);
+        crate::helpers::builders::seed_org(&app);
         app
     });
     let json_value = proptest::arbitrary::any::<String>().prop_map(serde_json::Value::String);

@@ -2,61 +2,38 @@
 //! portfolio, CSV exports within one's scope, and customers' data export and erasure.
 
 use diesel::prelude::*;
-use heard::db::schema::{audit_log, feedback, outbox, stories};
-use serde_json::json;
+use heard::db::schema::{audit_log, notes, outbox};
 
 use crate::backend_tests;
-use crate::cases::send;
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
-use crate::staff::{csrf, set_passwords, signed_in};
-
-async fn text(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let res = client.get(app.url(path)).send().await.unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
-
-fn publish_all(app: &TestApp) {
-    diesel::update(stories::table)
-        .set((
-            stories::status.eq("published"),
-            stories::published_at.eq(heard::store::now()),
-        ))
-        .execute(&mut app.pool.get().unwrap())
-        .unwrap();
-}
-
-async fn publishable(app: &TestApp, rep: &str, body: &str) {
-    let res = app
-        .client
-        .post(app.url("/api/v1/feedback"))
-        .json(&json!({"kind": "thanks", "rep_handle": rep, "customer": {"name": "Pat Doe", "email": "pat@example.com"},
-                      "body": body, "consent": {"publish": true, "display": "first"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-}
-
-fn team_id(app: &TestApp, name: &str) -> String {
-    heard::db::schema::teams::table
-        .filter(heard::db::schema::teams::name.eq(name))
-        .select(heard::db::schema::teams::id)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap()
-}
+use crate::helpers::builders::{every_story, seed_org, set_setting};
+use crate::helpers::notes::{Note, Sent};
+use crate::helpers::staff::{set_passwords, signed_in, staff_post};
+use crate::helpers::{Backend, page_as, spawn_app};
 
 async fn stats_count_what_each_person_may_see(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    publishable(&app, "maria", "Maria fixed it.").await;
-    publishable(&app, "maria", "Maria again, wonderful.").await;
-    send(&app, "complaint", "maria", Some("lee@example.com"), "Slow.").await;
-    publishable(&app, "james", "James sorted the bill.").await;
-    publish_all(&app);
+    Note::thanks("maria", "Maria fixed it.")
+        .publishable()
+        .send(&app)
+        .await;
+    Note::thanks("maria", "Maria again, wonderful.")
+        .publishable()
+        .send(&app)
+        .await;
+    Note::complaint("maria", "Slow.")
+        .email("lee@example.com")
+        .send(&app)
+        .await;
+    Note::thanks("james", "James sorted the bill.")
+        .publishable()
+        .send(&app)
+        .await;
+    every_story().publish(&app);
 
     let maria = signed_in(&app, "maria@example.com").await;
-    let (status, page) = text(&maria, &app, "/staff/stats").await;
+    let (status, page) = page_as(&maria, &app, "/staff/stats").await;
     assert_eq!(status, 200);
     assert!(
         page.contains("<strong>2</strong> thank-yous"),
@@ -71,28 +48,28 @@ async fn stats_count_what_each_person_may_see(backend: Backend) {
     assert!(!page.contains("Most thanked"));
 
     let grace = signed_in(&app, "grace@example.com").await;
-    let (_, page) = text(&grace, &app, "/staff/stats").await;
+    let (_, page) = page_as(&grace, &app, "/staff/stats").await;
     assert!(
         page.contains("<strong>2</strong> thank-yous"),
         "Care only: {page}"
     );
-    let billing = team_id(&app, "Billing");
-    let (status, _) = text(&grace, &app, &format!("/staff/stats?team={billing}")).await;
+    let billing = app.team_id("Billing");
+    let (status, _) = page_as(&grace, &app, &format!("/staff/stats?team={billing}")).await;
     assert_eq!(status, 403, "another team's stats are refused");
 
     let priya = signed_in(&app, "priya@example.com").await;
-    let (_, page) = text(&priya, &app, "/staff/stats").await;
+    let (_, page) = page_as(&priya, &app, "/staff/stats").await;
     assert!(page.contains("<strong>3</strong> thank-yous"));
-    let (_, page) = text(&priya, &app, &format!("/staff/stats?team={billing}")).await;
+    let (_, page) = page_as(&priya, &app, &format!("/staff/stats?team={billing}")).await;
     assert!(page.contains("<strong>1</strong> thank-you<"));
     assert!(
         !page.contains("Most thanked"),
         "no ranking unless an admin turns it on"
     );
-    heard::store::settings::set(&mut app.pool.get().unwrap(), "leaderboard", 1).unwrap();
-    let (_, page) = text(&grace, &app, "/staff/stats").await;
+    set_setting(&app, "leaderboard", 1);
+    let (_, page) = page_as(&grace, &app, "/staff/stats").await;
     assert!(page.contains("Most thanked") && page.contains("Maria Lopez: 2"));
-    let (_, page) = text(&maria, &app, "/staff/stats").await;
+    let (_, page) = page_as(&maria, &app, "/staff/stats").await;
     assert!(!page.contains("Most thanked"), "reps never see a ranking");
 }
 
@@ -100,30 +77,17 @@ async fn exports_stay_within_scope(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    send(
-        &app,
-        "thanks",
-        "maria",
-        Some("pat@example.com"),
-        "=HYPERLINK(\"http://evil\")",
-    )
-    .await;
-    send(
-        &app,
-        "complaint",
-        "maria",
-        Some("lee@example.com"),
-        "Cut off twice.",
-    )
-    .await;
-    send(
-        &app,
-        "thanks",
-        "james",
-        Some("kim@example.com"),
-        "James was great.",
-    )
-    .await;
+    Note::thanks("maria", "=HYPERLINK(\"http://evil\")")
+        .send(&app)
+        .await;
+    Note::complaint("maria", "Cut off twice.")
+        .email("lee@example.com")
+        .send(&app)
+        .await;
+    Note::thanks("james", "James was great.")
+        .email("kim@example.com")
+        .send(&app)
+        .await;
     let grace = signed_in(&app, "grace@example.com").await;
     let res = grace
         .get(app.url("/staff/export/notes.csv"))
@@ -157,38 +121,22 @@ async fn exports_stay_within_scope(backend: Backend) {
         !csv.contains("pat@example.com"),
         "a thank-you's address stays private"
     );
-    let cases = grace
-        .get(app.url("/staff/export/cases.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, cases) = page_as(&grace, &app, "/staff/export/cases.csv").await;
     assert_eq!(cases.lines().count(), 2, "{cases}");
     assert!(cases.contains(",open,"));
 
-    let billing = team_id(&app, "Billing");
-    let res = grace
-        .get(app.url(&format!("/staff/export/notes.csv?team={billing}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+    let billing = app.team_id("Billing");
+    let other_team = format!("/staff/export/notes.csv?team={billing}");
+    assert_eq!(page_as(&grace, &app, &other_team).await.0, 403);
     let maria = signed_in(&app, "maria@example.com").await;
     assert_eq!(
-        maria
-            .get(app.url("/staff/export/notes.csv"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        page_as(&maria, &app, "/staff/export/notes.csv").await.0,
         403
     );
     let exports: i64 = audit_log::table
         .filter(audit_log::action.eq("export.notes"))
         .count()
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(
         exports, 1,
@@ -200,31 +148,21 @@ async fn the_portfolio_gathers_a_reps_recognition(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    publishable(
-        &app,
-        "maria",
-        "Maria found the flight with wheelchair help.",
-    )
-    .await;
-    publish_all(&app);
-    send(
-        &app,
-        "thanks",
-        "maria",
-        Some("ana@example.com"),
-        "A private thank-you for Maria.",
-    )
-    .await;
-    send(
-        &app,
-        "complaint",
-        "maria",
-        Some("lee@example.com"),
-        "A complaint.",
-    )
-    .await;
+    Note::thanks("maria", "Maria found the flight with wheelchair help.")
+        .publishable()
+        .send(&app)
+        .await;
+    every_story().publish(&app);
+    Note::thanks("maria", "A private thank-you for Maria.")
+        .email("ana@example.com")
+        .send(&app)
+        .await;
+    Note::complaint("maria", "A complaint.")
+        .email("lee@example.com")
+        .send(&app)
+        .await;
     let maria = signed_in(&app, "maria@example.com").await;
-    let (status, page) = text(&maria, &app, "/staff/portfolio").await;
+    let (status, page) = page_as(&maria, &app, "/staff/portfolio").await;
     assert_eq!(status, 200);
     assert!(page.contains("wheelchair help"));
     assert!(page.contains("A private thank-you for Maria."));
@@ -236,39 +174,25 @@ async fn the_portfolio_gathers_a_reps_recognition(backend: Backend) {
     assert!(!page.contains("ana@example.com"));
     assert!(page.contains("data-print"));
     let grace = signed_in(&app, "grace@example.com").await;
-    assert_eq!(text(&grace, &app, "/staff/portfolio/maria").await.0, 200);
-    assert_eq!(text(&grace, &app, "/staff/portfolio/james").await.0, 404);
-    assert_eq!(text(&maria, &app, "/staff/portfolio/james").await.0, 404);
+    assert_eq!(page_as(&grace, &app, "/staff/portfolio/maria").await.0, 200);
+    assert_eq!(page_as(&grace, &app, "/staff/portfolio/james").await.0, 404);
+    assert_eq!(page_as(&maria, &app, "/staff/portfolio/james").await.0, 404);
 }
 
 async fn customers_export_and_admins_erase_by_email(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    let (_, receipt) = send(
-        &app,
-        "thanks",
-        "maria",
-        Some("pat@example.com"),
-        "Pat's words about Maria.",
-    )
-    .await;
-    send(
-        &app,
-        "complaint",
-        "james",
-        Some("pat@example.com"),
-        "Pat's complaint about billing.",
-    )
-    .await;
-    send(
-        &app,
-        "thanks",
-        "maria",
-        Some("kim@example.com"),
-        "Kim's words.",
-    )
-    .await;
+    let Sent { receipt, .. } = Note::thanks("maria", "Pat's words about Maria.")
+        .send(&app)
+        .await;
+    Note::complaint("james", "Pat's complaint about billing.")
+        .send(&app)
+        .await;
+    Note::thanks("maria", "Kim's words.")
+        .email("kim@example.com")
+        .send(&app)
+        .await;
 
     let res = app
         .client
@@ -292,62 +216,35 @@ async fn customers_export_and_admins_erase_by_email(backend: Backend) {
     );
 
     let priya = signed_in(&app, "priya@example.com").await;
-    let token = csrf(&app, &priya).await;
-    let res = priya
-        .post(app.url("/staff/erasure"))
-        .form(&[("csrf", token.as_str()), ("email", "not-an-address")])
-        .send()
-        .await
-        .unwrap();
+    let erase = async |client: &reqwest::Client, fields: &[(&str, &str)]| {
+        staff_post(&app, client, "/staff/erasure", fields).await
+    };
+    let res = erase(&priya, &[("email", "not-an-address")]).await;
     assert_eq!(res.status(), 422);
-    let res = priya
-        .post(app.url("/staff/erasure"))
-        .form(&[("csrf", token.as_str()), ("email", "PAT@example.com")])
-        .send()
-        .await
-        .unwrap();
+    let res = erase(&priya, &[("email", "PAT@example.com")]).await;
     let page = res.text().await.unwrap();
     assert!(page.contains("2 notes carry pat@example.com"), "{page}");
-    let mut c = app.pool.get().unwrap();
-    let left: i64 = feedback::table
-        .filter(feedback::customer_email.eq("pat@example.com"))
+    let mut c = app.conn();
+    let left: i64 = notes::table
+        .filter(notes::customer_email.eq("pat@example.com"))
         .count()
         .get_result(&mut c)
         .unwrap();
     assert_eq!(left, 2, "the first step only counts");
     let maria = signed_in(&app, "maria@example.com").await;
-    let token_m = csrf(&app, &maria).await;
-    let res = maria
-        .post(app.url("/staff/erasure"))
-        .form(&[
-            ("csrf", token_m.as_str()),
-            ("email", "pat@example.com"),
-            ("confirm", "yes"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
-    let res = priya
-        .post(app.url("/staff/erasure"))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("email", "pat@example.com"),
-            ("confirm", "yes"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let confirmed = [("email", "pat@example.com"), ("confirm", "yes")];
+    assert_eq!(erase(&maria, &confirmed).await.status(), 403);
+    let res = erase(&priya, &confirmed).await;
     assert!(res.text().await.unwrap().contains("2 notes erased"));
 
-    let traces: i64 = feedback::table
+    let traces: i64 = notes::table
         .filter(
-            feedback::customer_email
+            notes::customer_email
                 .eq("pat@example.com")
-                .or(feedback::body.like("Pat's%"))
-                .or(feedback::customer_name
+                .or(notes::body.like("Pat's%"))
+                .or(notes::customer_name
                     .is_not_null()
-                    .and(feedback::customer_email.is_null())),
+                    .and(notes::customer_email.is_null())),
         )
         .count()
         .get_result(&mut c)
@@ -364,8 +261,8 @@ async fn customers_export_and_admins_erase_by_email(backend: Backend) {
         .get_result(&mut c)
         .unwrap();
     assert_eq!(mail_traces, 0, "no copy in any email");
-    let kim: i64 = feedback::table
-        .filter(feedback::customer_email.eq("kim@example.com"))
+    let kim: i64 = notes::table
+        .filter(notes::customer_email.eq("kim@example.com"))
         .count()
         .get_result(&mut c)
         .unwrap();

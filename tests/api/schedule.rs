@@ -4,13 +4,15 @@
 
 use chrono::{Datelike, Duration as Span, NaiveDateTime, NaiveTime, Weekday};
 use diesel::prelude::*;
-use heard::db::schema::{feedback, outbox};
-use serde_json::json;
+use heard::db::schema::{notes, outbox};
 
 use crate::backend_tests;
-use crate::cases::{send, step};
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
-use crate::staff::{set_passwords, signed_in};
+use crate::helpers::builders::{seed_org, set_setting};
+use crate::helpers::cases::step;
+use crate::helpers::mail::queued;
+use crate::helpers::notes::Note;
+use crate::helpers::staff::{set_passwords, signed_in};
+use crate::helpers::{Backend, page_as, spawn_app};
 
 /// The next Monday at `hour`:00 UTC after now.
 pub fn next_monday(hour: u32) -> NaiveDateTime {
@@ -25,48 +27,24 @@ pub fn next_monday(hour: u32) -> NaiveDateTime {
     }
 }
 
-fn mails(app: &TestApp, template: &str) -> Vec<(String, String, String)> {
-    outbox::table
-        .filter(outbox::template.eq(template))
-        .order(outbox::recipient.asc())
-        .select((outbox::recipient, outbox::subject, outbox::body_text))
-        .load(&mut app.pool.get().unwrap())
-        .unwrap()
-}
-
-async fn publishable(app: &TestApp, rep: &str, body: &str) {
-    let res = app
-        .client
-        .post(app.url("/api/v1/feedback"))
-        .json(
-            &json!({"kind": "thanks", "rep_handle": rep, "customer": {"name": "Pat Doe"},
-                      "body": body, "consent": {"publish": true, "display": "first"}}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+/// A thank-you that may be published, from Pat Doe, who leaves no email address.
+fn publishable(rep: &str, words: &str) -> Note {
+    Note::thanks(rep, words).without_email().publishable()
 }
 
 async fn managers_get_each_digest_once(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    publishable(&app, "maria", "Maria found the cat on the power button.").await;
-    publishable(
-        &app,
-        "maria",
-        "Maria stayed on a 28-minute call until it worked.",
-    )
-    .await;
-    publishable(&app, "james", "James fixed my bill.").await;
-    send(
-        &app,
-        "complaint",
-        "maria",
-        Some("pat@example.com"),
-        "Slow answer.",
-    )
-    .await;
+    publishable("maria", "Maria found the cat on the power button.")
+        .send(&app)
+        .await;
+    publishable("maria", "Maria stayed on a 28-minute call until it worked.")
+        .send(&app)
+        .await;
+    publishable("james", "James fixed my bill.")
+        .send(&app)
+        .await;
+    Note::complaint("maria", "Slow answer.").send(&app).await;
     let monday = next_monday(9);
 
     // Before the digest hour: nothing.
@@ -76,22 +54,22 @@ async fn managers_get_each_digest_once(backend: Backend) {
 
     let report = app.worker.run_schedule_at(monday).await.unwrap();
     assert_eq!((report.moderation_digests, report.weekly_digests), (1, 1));
-    let daily = mails(&app, "moderation_digest");
+    let daily = queued(&app, "moderation_digest");
     assert_eq!(
         daily.len(),
         1,
         "Billing has no manager; only Grace gets one"
     );
-    let (to, subject, body) = &daily[0];
+    let (to, subject, body) = (&daily[0].to, &daily[0].subject, &daily[0].text);
     assert_eq!(to, "grace@example.com");
     assert!(
         subject.starts_with("2 thank-you notes waiting"),
         "{subject}"
     );
     assert!(body.contains("cat on the power button") && !body.contains("James fixed"));
-    let weekly = mails(&app, "weekly_digest");
+    let weekly = queued(&app, "weekly_digest");
     assert_eq!(weekly.len(), 1);
-    let (_, subject, body) = &weekly[0];
+    let (subject, body) = (&weekly[0].subject, &weekly[0].text);
     assert!(subject.contains("2 thank-yous"), "{subject}");
     assert!(body.contains("Maria Lopez: 2"), "{body}");
     assert!(body.contains("1 complaint arrived"), "{body}");
@@ -109,8 +87,8 @@ async fn managers_get_each_digest_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!((report.moderation_digests, report.weekly_digests), (0, 0));
-    assert_eq!(mails(&app, "moderation_digest").len(), 1);
-    assert_eq!(mails(&app, "weekly_digest").len(), 1);
+    assert_eq!(queued(&app, "moderation_digest").len(), 1);
+    assert_eq!(queued(&app, "weekly_digest").len(), 1);
 
     // The next day brings a new daily digest (the notes still wait), but no weekly one.
     let report = app
@@ -125,22 +103,15 @@ async fn retention_clears_resolved_complaints_after_the_set_days(backend: Backen
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
-    let (note, _) = send(
-        &app,
-        "complaint",
-        "maria",
-        Some("pat@example.com"),
-        "My address is 1 Elm St.",
-    )
-    .await;
-    let (open, _) = send(
-        &app,
-        "complaint",
-        "maria",
-        Some("lee@example.com"),
-        "Still open.",
-    )
-    .await;
+    let note = Note::complaint("maria", "My address is 1 Elm St.")
+        .send(&app)
+        .await
+        .id;
+    let open = Note::complaint("maria", "Still open.")
+        .email("lee@example.com")
+        .send(&app)
+        .await
+        .id;
     let grace = signed_in(&app, "grace@example.com").await;
     assert_eq!(
         step(
@@ -166,23 +137,23 @@ async fn retention_clears_resolved_complaints_after_the_set_days(backend: Backen
         0
     );
 
-    let mut c = app.pool.get().unwrap();
-    heard::store::settings::set(&mut c, "complaint_retention_days", 30).unwrap();
+    set_setting(&app, "complaint_retention_days", 30);
+    let mut c = app.conn();
     let report = app
         .worker
         .run_schedule_at(tomorrow_9 + Span::days(1))
         .await
         .unwrap();
     assert_eq!(report.expired, 1);
-    let (body, email): (Option<String>, Option<String>) = feedback::table
+    let (body, email): (Option<String>, Option<String>) = notes::table
         .find(&note)
-        .select((feedback::body, feedback::customer_email))
+        .select((notes::body, notes::customer_email))
         .first(&mut c)
         .unwrap();
     assert_eq!((body, email), (None, None));
-    let kept: Option<String> = feedback::table
+    let kept: Option<String> = notes::table
         .find(&open)
-        .select(feedback::body)
+        .select(notes::body)
         .first(&mut c)
         .unwrap();
     assert_eq!(kept.as_deref(), Some("Still open."));
@@ -199,12 +170,8 @@ async fn retention_clears_resolved_complaints_after_the_set_days(backend: Backen
         leaks, 0,
         "the emails about it lose the text and the address too"
     );
-    let page = grace
-        .get(app.url(&format!("/staff/notes/{note}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
+    let (status, _) = page_as(&grace, &app, &format!("/staff/notes/{note}")).await;
+    assert_eq!(status, 200);
 }
 
 backend_tests!(

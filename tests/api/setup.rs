@@ -7,7 +7,7 @@ use crate::backend_tests;
 use crate::helpers::{Backend, TestApp, spawn_app};
 
 fn setup_token(app: &TestApp) -> String {
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.conn();
     let link = heard::app::setup_link(&mut conn, &app.address)
         .unwrap()
         .unwrap();
@@ -18,7 +18,7 @@ fn admins(app: &TestApp) -> Vec<(String, Option<String>)> {
     staff::table
         .filter(staff::role.eq("admin"))
         .select((staff::email, staff::password_hash))
-        .load(&mut app.pool.get().unwrap())
+        .load(&mut app.conn())
         .unwrap()
 }
 
@@ -63,7 +63,7 @@ async fn the_first_admin_is_created_once(backend: Backend) {
     let again = post(&app, &good).await;
     assert_eq!(again.status(), 403);
     assert!(again.text().await.unwrap().contains("already set up"));
-    let mut conn = app.pool.get().unwrap();
+    let mut conn = app.conn();
     assert_eq!(
         heard::app::setup_link(&mut conn, &app.address).unwrap(),
         None

@@ -1,96 +1,35 @@
-//! Staff sign-in, sessions, CSRF, and what each role may see and do.
+//! Staff sign-in, sessions, CSRF, and what each role sees in its inbox. (Which role may
+//! reach which URL at all is the table in `permissions.rs`.)
 
 use diesel::prelude::*;
-use heard::db::schema::{audit_log, feedback, staff};
+use heard::db::schema::{audit_log, staff};
 use reqwest::StatusCode;
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, form_token, seed_org, spawn_app};
-use crate::intake::{post, thanks_form, token};
+use crate::helpers::builders::{every_story, seed_org, team};
+use crate::helpers::mail::link_in_mail;
+use crate::helpers::notes::{note_id, send_by_form};
+use crate::helpers::staff::{
+    PASSWORD, cookie_from, csrf, request_reset, set_password_at, set_passwords, sign_in_as,
+    sign_in_from, signed_in, staff_post,
+};
+use crate::helpers::{
+    Backend, TestApp, cookieless, page_as, spawn_app, spawn_app_with, trust_loopback_proxy,
+};
 
-pub const PASSWORD: &str = "a quiet lighthouse at dawn";
-
-/// Gives everyone in the seeded organisation the same password.
-pub fn set_passwords(app: &TestApp) {
-    let hash = heard::domain::Password::parse(PASSWORD)
-        .unwrap()
-        .hash()
-        .unwrap();
-    diesel::update(staff::table)
-        .set(staff::password_hash.eq(hash))
-        .execute(&mut app.pool.get().unwrap())
-        .unwrap();
+/// Sends a thank-you to `rep` through the web form; the note's id.
+async fn note_for(app: &TestApp, rep: &str, words: &str) -> String {
+    let sent = send_by_form(app, &[("rep", rep), ("body", words)]).await;
+    assert_eq!(sent.status(), 303);
+    note_id(app, words)
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_idle_timeout(std::time::Duration::from_secs(1))
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
+fn public_naming(app: &TestApp, handle: &str) -> bool {
+    staff::table
+        .filter(staff::handle.eq(handle))
+        .select(staff::public_naming)
+        .first(&mut app.conn())
         .unwrap()
-}
-
-pub async fn sign_in_as(
-    app: &TestApp,
-    email: &str,
-    password: &str,
-) -> (reqwest::Client, reqwest::Response) {
-    let client = client();
-    let page = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = client
-        .post(app.url("/login"))
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("next", "/staff"),
-            ("form_token", form_token(&page).as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    (client, res)
-}
-
-pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let (client, res) = sign_in_as(app, email, PASSWORD).await;
-    assert_eq!(res.status(), 303, "{email} signs in");
-    client
-}
-
-/// The CSRF token of a staff page.
-pub async fn csrf(app: &TestApp, client: &reqwest::Client) -> String {
-    let html = client
-        .get(app.url("/staff/me"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
-async fn note_for(app: &TestApp, rep: &str, body: &str) -> String {
-    let mut form = thanks_form(&token(app).await);
-    form.retain(|(k, _)| *k != "rep" && *k != "body");
-    form.push(("rep", rep.to_owned()));
-    form.push(("body", body.to_owned()));
-    assert_eq!(post(app, &form).await.status(), 303);
-    feedback::table
-        .filter(feedback::body.eq(body))
-        .select(feedback::id)
-        .first::<heard::db::ids::FeedbackId>(&mut app.pool.get().unwrap())
-        .unwrap()
-        .to_string()
 }
 
 async fn signing_in_sets_a_safe_session_cookie(backend: Backend) {
@@ -115,12 +54,7 @@ async fn signing_in_sets_a_safe_session_cookie(backend: Backend) {
     assert_ne!(again.headers()["set-cookie"].to_str().unwrap(), cookie);
 
     // A tampered cookie is no session at all.
-    let forged = reqwest::Client::builder()
-        .pool_idle_timeout(std::time::Duration::from_secs(1))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = forged
+    let res = cookieless()
         .get(app.url("/staff"))
         .header("cookie", "heard_session=eyJzdGFmZiI6ImFkbWluIn0")
         .send()
@@ -146,41 +80,8 @@ async fn wrong_credentials_get_one_answer(backend: Backend) {
     assert_eq!(left.status(), StatusCode::UNAUTHORIZED);
 }
 
-/// Signs in as if from `ip` (the test app trusts loopback as a proxy).
-pub async fn sign_in_from(
-    app: &TestApp,
-    ip: &str,
-    email: &str,
-    password: &str,
-) -> reqwest::Response {
-    let client = client();
-    let page = client
-        .get(app.url("/login"))
-        .header("x-forwarded-for", ip)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    client
-        .post(app.url("/login"))
-        .header("x-forwarded-for", ip)
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("form_token", form_token(&page).as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn wrong_passwords_slow_one_place_and_lock_no_one_out(backend: Backend) {
-    let app = crate::helpers::spawn_app_with(backend, |args| {
-        args.trusted_proxies = Some("127.0.0.1/32".into());
-    })
-    .await;
+    let app = spawn_app_with(backend, trust_loopback_proxy).await;
     seed_org(&app);
     set_passwords(&app);
     let attacker = "198.51.100.7";
@@ -212,16 +113,13 @@ async fn wrong_passwords_slow_one_place_and_lock_no_one_out(backend: Backend) {
     );
     let rows: i64 = heard::db::schema::login_throttles::table
         .count()
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(rows, 0);
 }
 
 async fn a_password_reset_clears_the_throttle(backend: Backend) {
-    let app = crate::helpers::spawn_app_with(backend, |args| {
-        args.trusted_proxies = Some("127.0.0.1/32".into());
-    })
-    .await;
+    let app = spawn_app_with(backend, trust_loopback_proxy).await;
     seed_org(&app);
     set_passwords(&app);
     for _ in 0..8 {
@@ -230,38 +128,11 @@ async fn a_password_reset_clears_the_throttle(backend: Backend) {
     let waiting = sign_in_from(&app, "198.51.100.8", "maria@example.com", PASSWORD).await;
     assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS);
     // Maria resets her password from that same address.
-    let page = app.get("/password/forgot").await.text().await.unwrap();
-    let res = app
-        .client
-        .post(app.url("/password/forgot"))
-        .form(&[
-            ("email", "maria@example.com"),
-            ("form_token", form_token(&page).as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = request_reset(&app, &app.client, "maria@example.com").await;
     assert_eq!(res.status(), 200);
     app.worker.drain().await.unwrap();
-    let text: String = heard::db::schema::outbox::table
-        .filter(heard::db::schema::outbox::template.eq("password_reset"))
-        .select(heard::db::schema::outbox::body_text)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap();
-    let start = text.find(&app.address).unwrap() + app.address.len();
-    let path = text[start..].split_whitespace().next().unwrap().to_owned();
-    let page = app.get(&path).await.text().await.unwrap();
-    let res = app
-        .client
-        .post(app.url(&path))
-        .form(&[
-            ("password", "a brand new passphrase"),
-            ("password_confirm", "a brand new passphrase"),
-            ("form_token", form_token(&page).as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let path = link_in_mail(&app, "maria@example.com", "password_reset");
+    let res = set_password_at(&app, &app.client, &path, "a brand new passphrase").await;
     assert_eq!(res.status(), 303);
     let back = sign_in_from(
         &app,
@@ -278,13 +149,7 @@ async fn signing_out_ends_the_session_everywhere(backend: Backend) {
     seed_org(&app);
     set_passwords(&app);
     let (client, res) = sign_in_as(&app, "maria@example.com", PASSWORD).await;
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_from(&res);
     let token = csrf(&app, &client).await;
     // Without the CSRF token, nothing happens.
     let refused = client
@@ -303,21 +168,13 @@ async fn signing_out_ends_the_session_everywhere(backend: Backend) {
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login?signed_out=1");
     // The old cookie, replayed from elsewhere, no longer works.
-    let replay = client_without_cookies()
+    let replay = cookieless()
         .get(app.url("/staff"))
         .header("cookie", cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(replay.status(), 303);
-}
-
-fn client_without_cookies() -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_idle_timeout(std::time::Duration::from_secs(1))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 async fn state_changes_need_the_csrf_token(backend: Backend) {
@@ -337,24 +194,14 @@ async fn state_changes_need_the_csrf_token(backend: Backend) {
     let grace = signed_in(&app, "grace@example.com").await;
     let graces = csrf(&app, &grace).await;
     assert_eq!(naming(&maria, &graces).await.unwrap().status(), 403);
-    let public: bool = staff::table
-        .filter(staff::handle.eq("maria"))
-        .select(staff::public_naming)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap();
-    assert!(public, "nothing changed");
+    assert!(public_naming(&app, "maria"), "nothing changed");
     let ok = naming(&maria, &csrf(&app, &maria).await).await.unwrap();
     assert_eq!(ok.status(), 303);
-    let public: bool = staff::table
-        .filter(staff::handle.eq("maria"))
-        .select(staff::public_naming)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap();
-    assert!(!public);
+    assert!(!public_naming(&app, "maria"));
     let logged: i64 = audit_log::table
         .filter(audit_log::action.eq("staff.public_naming"))
         .count()
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(logged, 1);
 }
@@ -368,18 +215,15 @@ async fn inboxes_show_each_role_its_own_scope(backend: Backend) {
     let maria = signed_in(&app, "maria@example.com").await;
     let grace = signed_in(&app, "grace@example.com").await;
     let priya = signed_in(&app, "priya@example.com").await;
-    let inbox = |c: reqwest::Client| {
-        let url = app.url("/staff");
-        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
-    };
-    let m = inbox(maria.clone()).await;
+    let inbox = async |c: &reqwest::Client| page_as(c, &app, "/staff").await.1;
+    let m = inbox(&maria).await;
     assert!(m.contains("Maria was patient") && !m.contains("James fixed"));
-    let g = inbox(grace.clone()).await;
+    let g = inbox(&grace).await;
     assert!(
         g.contains("Maria was patient") && !g.contains("James fixed"),
         "Grace manages Care only"
     );
-    let p = inbox(priya.clone()).await;
+    let p = inbox(&priya).await;
     assert!(p.contains("Maria was patient") && p.contains("James fixed"));
 
     let get = |c: &reqwest::Client, id: &str| c.get(app.url(&format!("/staff/notes/{id}"))).send();
@@ -407,22 +251,23 @@ async fn inboxes_show_each_role_its_own_scope(backend: Backend) {
     // Unread marks are each person's own.
     let unread = "class=\"unread-mark\"";
     assert!(m.contains(unread));
-    let token = csrf(&app, &maria).await;
-    let res = maria
-        .post(app.url(&format!("/staff/notes/{for_maria}/read")))
-        .form(&[("csrf", token.as_str()), ("read", "1")])
-        .send()
-        .await
-        .unwrap();
+    let res = staff_post(
+        &app,
+        &maria,
+        &format!("/staff/notes/{for_maria}/read"),
+        &[("read", "1")],
+    )
+    .await;
     assert_eq!(res.status(), 303);
-    assert!(!inbox(maria.clone()).await.contains(unread));
-    assert!(inbox(grace.clone()).await.contains(unread));
-    let forged = maria
-        .post(app.url(&format!("/staff/notes/{for_james}/read")))
-        .form(&[("csrf", token.as_str()), ("read", "1")])
-        .send()
-        .await
-        .unwrap();
+    assert!(!inbox(&maria).await.contains(unread));
+    assert!(inbox(&grace).await.contains(unread));
+    let forged = staff_post(
+        &app,
+        &maria,
+        &format!("/staff/notes/{for_james}/read"),
+        &[("read", "1")],
+    )
+    .await;
     assert_eq!(
         forged.status(),
         404,
@@ -430,260 +275,16 @@ async fn inboxes_show_each_role_its_own_scope(backend: Backend) {
     );
 }
 
-/// Every staff route, with no session and with each role: allowed (2xx/3xx to where it
-/// leads), 403, 404 (outside one's scope), or a redirect to sign in.
-async fn every_staff_route_checks_permissions(backend: Backend) {
-    let app = spawn_app(backend).await;
-    seed_org(&app);
-    set_passwords(&app);
-    let maria_note = note_for(&app, "maria", "A note for Maria.").await;
-    let james_note = note_for(&app, "james", "A note for James.").await;
-    let id_of = |handle: &str| -> String {
-        staff::table
-            .filter(staff::handle.eq(handle))
-            .select(staff::id)
-            .first::<heard::db::ids::StaffId>(&mut app.pool.get().unwrap())
-            .unwrap()
-            .to_string()
-    };
-    let (maria_id, sam_id) = (id_of("maria"), id_of("sam"));
-    let team_of = |name: &str| -> String {
-        heard::db::schema::teams::table
-            .filter(heard::db::schema::teams::name.eq(name))
-            .select(heard::db::schema::teams::id)
-            .first::<heard::db::ids::TeamId>(&mut app.pool.get().unwrap())
-            .unwrap()
-            .to_string()
-    };
-    let (care, billing) = (team_of("Care"), team_of("Billing"));
-    let story_of = |body: &str| -> String {
-        heard::db::schema::stories::table
-            .inner_join(feedback::table)
-            .filter(feedback::body.eq(body))
-            .select(heard::db::schema::stories::id)
-            .first::<heard::db::ids::StoryId>(&mut app.pool.get().unwrap())
-            .unwrap()
-            .to_string()
-    };
-    let (maria_story, james_story) = (story_of("A note for Maria."), story_of("A note for James."));
-    let any_mail: heard::db::ids::OutboxId = heard::db::schema::outbox::table
-        .select(heard::db::schema::outbox::id)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap();
-    let clients = [
-        ("none", client_without_cookies()),
-        ("rep", signed_in(&app, "maria@example.com").await),
-        ("manager", signed_in(&app, "grace@example.com").await),
-        ("admin", signed_in(&app, "priya@example.com").await),
-    ];
-    const LOGIN: u16 = 1;
-    // (method, path, expected for none / rep / manager / admin)
-    let routes: Vec<(&str, String, [u16; 4])> = vec![
-        ("GET", "/staff".into(), [LOGIN, 200, 200, 200]),
-        (
-            "GET",
-            "/staff?kind=complaint&unread=1".into(),
-            [LOGIN, 200, 200, 200],
-        ),
-        ("GET", "/staff/me".into(), [LOGIN, 200, 200, 200]),
-        ("GET", "/staff/audit".into(), [LOGIN, 403, 403, 200]),
-        (
-            "GET",
-            format!("/staff/notes/{maria_note}"),
-            [LOGIN, 200, 200, 200],
-        ),
-        (
-            "GET",
-            format!("/staff/notes/{james_note}"),
-            [LOGIN, 404, 404, 200],
-        ),
-        (
-            "POST",
-            format!("/staff/notes/{maria_note}/read"),
-            [LOGIN, 303, 303, 303],
-        ),
-        (
-            "POST",
-            format!("/staff/notes/{james_note}/read"),
-            [LOGIN, 404, 404, 303],
-        ),
-        ("POST", "/staff/me/naming".into(), [LOGIN, 303, 303, 303]),
-        ("GET", "/staff/people".into(), [LOGIN, 403, 403, 200]),
-        ("GET", "/staff/people/import".into(), [LOGIN, 403, 403, 200]),
-        ("GET", "/staff/teams".into(), [LOGIN, 403, 403, 200]),
-        ("POST", "/staff/teams".into(), [LOGIN, 403, 403, 422]),
-        ("POST", "/staff/people".into(), [LOGIN, 403, 403, 422]),
-        (
-            "POST",
-            "/staff/people/import".into(),
-            [LOGIN, 403, 403, 422],
-        ),
-        ("GET", "/staff/queue".into(), [LOGIN, 403, 200, 200]),
-        (
-            "GET",
-            format!("/staff/people/{maria_id}"),
-            [LOGIN, 403, 403, 200],
-        ),
-        (
-            "POST",
-            format!("/staff/people/{maria_id}"),
-            [LOGIN, 403, 403, 422],
-        ),
-        (
-            "POST",
-            format!("/staff/people/{maria_id}/invite"),
-            [LOGIN, 403, 403, 303],
-        ),
-        (
-            "POST",
-            format!("/staff/people/{sam_id}/active"),
-            [LOGIN, 403, 403, 303],
-        ),
-        (
-            "GET",
-            format!("/staff/teams/{care}"),
-            [LOGIN, 403, 403, 200],
-        ),
-        (
-            "POST",
-            format!("/staff/teams/{billing}"),
-            [LOGIN, 403, 403, 422],
-        ),
-        (
-            "POST",
-            format!("/staff/teams/{billing}/active"),
-            [LOGIN, 403, 403, 303],
-        ),
-        (
-            "GET",
-            format!("/staff/stories/{maria_story}"),
-            [LOGIN, 403, 200, 200],
-        ),
-        (
-            "GET",
-            format!("/staff/stories/{james_story}"),
-            [LOGIN, 403, 404, 200],
-        ),
-        (
-            "POST",
-            format!("/staff/stories/{maria_story}/publish"),
-            [LOGIN, 403, 422, 422],
-        ),
-        (
-            "POST",
-            format!("/staff/stories/{maria_story}/decline"),
-            [LOGIN, 403, 422, 422],
-        ),
-        (
-            "POST",
-            format!("/staff/stories/{maria_story}/unpublish"),
-            [LOGIN, 403, 409, 409],
-        ),
-        ("GET", "/staff/cases".into(), [LOGIN, 200, 200, 200]),
-        (
-            "POST",
-            format!("/staff/notes/{maria_note}/case"),
-            [LOGIN, 400, 400, 400],
-        ),
-        ("GET", "/staff/outbox".into(), [LOGIN, 403, 403, 200]),
-        (
-            "POST",
-            format!("/staff/outbox/{any_mail}/retry"),
-            [LOGIN, 403, 403, 409],
-        ),
-        ("GET", "/staff/settings".into(), [LOGIN, 403, 403, 200]),
-        ("GET", "/staff/stats".into(), [LOGIN, 200, 200, 200]),
-        ("GET", "/staff/portfolio".into(), [LOGIN, 200, 200, 200]),
-        (
-            "GET",
-            "/staff/portfolio/maria".into(),
-            [LOGIN, 200, 200, 200],
-        ),
-        (
-            "GET",
-            "/staff/portfolio/james".into(),
-            [LOGIN, 404, 404, 200],
-        ),
-        (
-            "GET",
-            "/staff/export/notes.csv".into(),
-            [LOGIN, 403, 200, 200],
-        ),
-        (
-            "GET",
-            "/staff/export/cases.csv".into(),
-            [LOGIN, 403, 200, 200],
-        ),
-        ("GET", "/staff/erasure".into(), [LOGIN, 403, 403, 200]),
-        ("POST", "/staff/erasure".into(), [LOGIN, 403, 403, 422]),
-        ("POST", "/staff/settings".into(), [LOGIN, 403, 403, 422]),
-        // Last: signing out ends each client's session.
-        ("POST", "/logout".into(), [LOGIN, 303, 303, 303]),
-    ];
-    for (method, path, expected) in &routes {
-        for ((role, client), want) in clients.iter().zip(expected) {
-            let token = if *role == "none" {
-                String::new()
-            } else {
-                csrf(&app, client).await
-            };
-            let res = match *method {
-                "GET" => client.get(app.url(path)).send().await.unwrap(),
-                _ => client
-                    .post(app.url(path))
-                    .form(&[
-                        ("csrf", token.as_str()),
-                        ("read", "1"),
-                        ("public_naming", "yes"),
-                    ])
-                    .send()
-                    .await
-                    .unwrap(),
-            };
-            let got = res.status().as_u16();
-            if *want == LOGIN {
-                assert_eq!(got, 303, "{method} {path} as {role}");
-                let to = res.headers()["location"].to_str().unwrap();
-                assert!(
-                    to.starts_with("/login?next="),
-                    "{method} {path} as {role} -> {to}"
-                );
-            } else {
-                assert_eq!(got, *want, "{method} {path} as {role}");
-            }
-        }
-    }
-}
-
 async fn a_rep_who_declines_is_not_named_on_the_wall(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
     set_passwords(&app);
     note_for(&app, "maria", "Maria sorted everything out.").await;
-    diesel::update(heard::db::schema::stories::table)
-        .set((
-            heard::db::schema::stories::status.eq("published"),
-            heard::db::schema::stories::published_at.eq(chrono::Utc::now().naive_utc()),
-        ))
-        .execute(&mut app.pool.get().unwrap())
-        .unwrap();
-    assert!(
-        app.get("/")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("Maria Lopez")
-    );
+    every_story().publish(&app);
+    assert!(app.page("/").await.1.contains("Maria Lopez"));
     let maria = signed_in(&app, "maria@example.com").await;
-    let token = csrf(&app, &maria).await;
-    maria
-        .post(app.url("/staff/me/naming"))
-        .form(&[("csrf", token.as_str()), ("public_naming", "no")])
-        .send()
-        .await
-        .unwrap();
-    let home = app.get("/").await.text().await.unwrap();
+    staff_post(&app, &maria, "/staff/me/naming", &[("public_naming", "no")]).await;
+    let (_, home) = app.page("/").await;
     assert!(!home.contains("Maria Lopez"));
     assert!(home.contains("thanking a member of the Care team"));
 }
@@ -696,7 +297,6 @@ backend_tests!(
     signing_out_ends_the_session_everywhere,
     state_changes_need_the_csrf_token,
     inboxes_show_each_role_its_own_scope,
-    every_staff_route_checks_permissions,
     a_rep_who_declines_is_not_named_on_the_wall,
 );
 
@@ -723,7 +323,7 @@ async fn sessions_time_out_and_are_host_only_over_https(backend: Backend) {
     let (id, epoch): (heard::db::ids::StaffId, i32) = staff::table
         .filter(staff::handle.eq("maria"))
         .select((staff::id, staff::session_epoch))
-        .first(&mut app.pool.get().unwrap())
+        .first(&mut app.conn())
         .unwrap();
     let now = chrono::Utc::now().timestamp();
     let session = |iat: i64, seen: i64| heard::web::session::SessionData {
@@ -737,7 +337,7 @@ async fn sessions_time_out_and_are_host_only_over_https(backend: Backend) {
         let url = app.url("/staff");
         async move {
             let pair = cookie.split(';').next().unwrap().to_owned();
-            client_without_cookies()
+            cookieless()
                 .get(url)
                 .header("cookie", pair)
                 .send()
@@ -766,32 +366,13 @@ async fn managers_see_their_sub_teams(backend: Backend) {
     seed_org(&app);
     set_passwords(&app);
     // Billing becomes part of Care: Grace now manages both.
-    let care: heard::db::ids::TeamId = heard::db::schema::teams::table
-        .filter(heard::db::schema::teams::name.eq("Care"))
-        .select(heard::db::schema::teams::id)
-        .first(&mut app.pool.get().unwrap())
-        .unwrap();
-    diesel::update(
-        heard::db::schema::teams::table.filter(heard::db::schema::teams::name.eq("Billing")),
-    )
-    .set(heard::db::schema::teams::parent_id.eq(&care))
-    .execute(&mut app.pool.get().unwrap())
-    .unwrap();
+    team(&app, "Billing").sits_under("Care");
     let for_james = note_for(&app, "james", "James in Billing was great.").await;
+    let path = format!("/staff/notes/{for_james}");
     let grace = signed_in(&app, "grace@example.com").await;
-    let res = grace
-        .get(app.url(&format!("/staff/notes/{for_james}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(page_as(&grace, &app, &path).await.0, 200);
     let maria = signed_in(&app, "maria@example.com").await;
-    let res = maria
-        .get(app.url(&format!("/staff/notes/{for_james}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+    assert_eq!(page_as(&maria, &app, &path).await.0, 404);
 }
 
 backend_tests!(

@@ -2,73 +2,19 @@
 //! the stories API, conditional GETs, and escaping of everything customers and staff type.
 
 use diesel::prelude::*;
-use heard::db::schema::{feedback, stories, story_tags};
+use heard::db::schema::outbox;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app, spawn_app_with};
+use crate::helpers::builders::{member, seed_org, team};
+use crate::helpers::notes::{Note, withdraw_note};
+use crate::helpers::{Backend, spawn_app, spawn_app_with};
 
-/// Sends a thank-you through the API and publishes its story; returns the story id.
-async fn published(
-    app: &TestApp,
-    rep: &str,
-    name: &str,
-    display: &str,
-    body: &str,
-    tags: &[&str],
-) -> String {
-    let res = app
-        .client
-        .post(app.url("/api/v1/feedback"))
-        .json(&json!({"kind": "thanks", "rep_handle": rep, "customer": {"name": name, "email": "c@example.com"},
-                      "body": body, "consent": {"publish": true, "display": display}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let mut conn = app.pool.get().unwrap();
-    let id: heard::db::ids::StoryId = stories::table
-        .inner_join(feedback::table)
-        .filter(feedback::body.eq(body))
-        .select(stories::id)
-        .first(&mut conn)
-        .unwrap();
-    let now = heard::store::now();
-    diesel::update(stories::table.find(&id))
-        .set((
-            stories::status.eq("published"),
-            stories::published_at.eq(now),
-            stories::updated_at.eq(now),
-        ))
-        .execute(&mut conn)
-        .unwrap();
-    for tag in tags {
-        diesel::insert_into(story_tags::table)
-            .values((story_tags::story_id.eq(&id), story_tags::tag.eq(*tag)))
-            .execute(&mut conn)
-            .unwrap();
-    }
-    id.to_string()
-}
-
-async fn withdraw(app: &TestApp, body: &str) {
-    let mut conn = app.pool.get().unwrap();
-    let id: heard::db::ids::FeedbackId = feedback::table
-        .filter(feedback::body.eq(body))
-        .select(feedback::id)
-        .first(&mut conn)
-        .unwrap();
-    let token = heard::store::intake::receipt_token(
-        &heard::config::Secret::new(crate::helpers::TEST_SECRET),
-        &id,
-        0,
-    );
-    heard::store::receipts::withdraw(&mut conn, &heard::store::hash_token(&token)).unwrap();
-}
-
-async fn text(app: &TestApp, path: &str) -> (u16, String) {
-    let res = app.get(path).await;
-    (res.status().as_u16(), res.text().await.unwrap())
+/// A thank-you to `rep` that may be published, from Pat Doe (c@example.com).
+fn thanks(rep: &str, words: &str) -> Note {
+    Note::thanks(rep, words)
+        .email("c@example.com")
+        .publishable()
 }
 
 async fn consent_and_naming_hold_on_every_surface(backend: Backend) {
@@ -77,24 +23,14 @@ async fn consent_and_naming_hold_on_every_surface(backend: Backend) {
     })
     .await;
     seed_org(&app);
-    let maria = published(
-        &app,
-        "maria",
-        "Pat Doe",
-        "first",
-        "Maria stayed until it worked.",
-        &["patience"],
-    )
-    .await;
-    let james = published(
-        &app,
-        "james",
-        "Lee Ray",
-        "full",
-        "James fixed my bill.",
-        &["billing"],
-    )
-    .await;
+    let maria = thanks("maria", "Maria stayed until it worked.")
+        .published(&app, &["patience"])
+        .await;
+    let james = thanks("james", "James fixed my bill.")
+        .customer("Lee Ray", "c@example.com")
+        .display("full")
+        .published(&app, &["billing"])
+        .await;
     let surfaces = [
         "/wall",
         "/wall/feed.atom",
@@ -103,7 +39,7 @@ async fn consent_and_naming_hold_on_every_surface(backend: Backend) {
         "/",
     ];
     for path in surfaces {
-        let (status, body) = text(&app, path).await;
+        let (status, body) = app.page(path).await;
         assert_eq!(status, 200, "{path}");
         assert!(body.contains("Maria stayed until it worked."), "{path}");
         assert!(
@@ -121,13 +57,13 @@ async fn consent_and_naming_hold_on_every_surface(backend: Backend) {
         );
         assert!(body.contains("a member of the Billing team"), "{path}");
     }
-    let (status, page) = text(&app, &format!("/stories/{maria}")).await;
+    let (status, page) = app.page(&format!("/stories/{maria}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("<meta property=\"og:title\" content=\"Pat D., thanking Maria Lopez\">"));
     assert!(page.contains("<meta name=\"twitter:card\" content=\"summary\">"));
-    assert_eq!(text(&app, "/wall/maria").await.0, 200);
+    assert_eq!(app.page("/wall/maria").await.0, 200);
     assert_eq!(
-        text(&app, "/wall/james").await.0,
+        app.page("/wall/james").await.0,
         404,
         "no page names someone who declined"
     );
@@ -143,20 +79,20 @@ async fn consent_and_naming_hold_on_every_surface(backend: Backend) {
     );
 
     // Withdrawal takes the story off every surface at once, and its URLs answer 410.
-    withdraw(&app, "Maria stayed until it worked.").await;
+    withdraw_note(&app, "Maria stayed until it worked.");
     for path in surfaces.iter().copied().chain(["/wall/maria"]) {
-        let (_, body) = text(&app, path).await;
+        let (_, body) = app.page(path).await;
         assert!(
             !body.contains("Maria stayed until it worked."),
             "{path} still shows it"
         );
     }
-    assert_eq!(text(&app, &format!("/stories/{maria}")).await.0, 410);
+    assert_eq!(app.page(&format!("/stories/{maria}")).await.0, 410);
     let gone = app.get(&format!("/api/v1/stories/{maria}")).await;
     assert_eq!(gone.status(), 410);
     assert_eq!(gone.headers()["content-type"], "application/problem+json");
     assert_eq!(
-        text(&app, "/stories/01a20000-0000-7000-8000-000000000000")
+        app.page("/stories/01a20000-0000-7000-8000-000000000000")
             .await
             .0,
         404
@@ -185,15 +121,8 @@ async fn the_wall_pages_by_cursor_and_filters(backend: Backend) {
         } else {
             ("grace", "kindness")
         };
-        published(
-            &app,
-            rep,
-            "Pat Doe",
-            "first",
-            &format!("Thank you, story {n}."),
-            &[tag],
-        )
-        .await;
+        let words = format!("Thank you, story {n}.");
+        thanks(rep, &words).published(&app, &[tag]).await;
     }
     // Every story once, newest first, across pages.
     let mut seen = Vec::new();
@@ -252,7 +181,7 @@ async fn the_wall_pages_by_cursor_and_filters(backend: Backend) {
     assert_eq!(app.get("/api/v1/stories?after=garbage").await.status(), 400);
 
     // The HTML wall pages the same way.
-    let (_, first) = text(&app, "/wall").await;
+    let (_, first) = app.page("/wall").await;
     assert!(first.contains("Thank you, story 24.") && !first.contains("Thank you, story 4."));
     let first = first.replace("&amp;", "&");
     let start = first
@@ -260,16 +189,18 @@ async fn the_wall_pages_by_cursor_and_filters(backend: Backend) {
         .expect("a link to older stories")
         + 6;
     let next = first[start..start + first[start..].find('"').unwrap()].to_owned();
-    let (_, second) = text(&app, &next).await;
+    let (_, second) = app.page(&next).await;
     assert!(second.contains("Thank you, story 4.") && !second.contains("Thank you, story 24."));
-    let (_, rep_page) = text(&app, "/wall/maria").await;
+    let (_, rep_page) = app.page("/wall/maria").await;
     assert!(rep_page.contains("13 customers have thanked Maria"));
 }
 
 async fn validators_change_with_every_change(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
-    published(&app, "maria", "Pat Doe", "first", "The first story.", &[]).await;
+    thanks("maria", "The first story.")
+        .published(&app, &[])
+        .await;
     for path in ["/wall", "/wall/feed.atom", "/api/v1/stories", "/wall/maria"] {
         let first = app.get(path).await;
         let etag = first.headers()["etag"].to_str().unwrap().to_owned();
@@ -295,7 +226,7 @@ async fn validators_change_with_every_change(backend: Backend) {
         assert_eq!(since.status(), 304, "{path}");
         // A change anywhere on the wall makes old copies stale.
         let body = format!("Another story for {path}.");
-        published(&app, "maria", "Pat Doe", "first", &body, &[]).await;
+        thanks("maria", &body).published(&app, &[]).await;
         let after = app
             .client
             .get(app.url(path))
@@ -305,7 +236,7 @@ async fn validators_change_with_every_change(backend: Backend) {
             .unwrap();
         assert_eq!(after.status(), 200, "{path}");
         assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
-        withdraw(&app, &body).await;
+        withdraw_note(&app, &body);
         let new_etag = app.get(path).await.headers()["etag"]
             .to_str()
             .unwrap()
@@ -318,6 +249,24 @@ async fn validators_change_with_every_change(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(after_withdrawal.status(), 304);
+    }
+    // A precondition never turns an answer that would not be a 200 into a 304.
+    let current = app.get("/wall").await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let missing = format!("/api/v1/stories/{}", uuid::Uuid::now_v7());
+    for (path, want) in [(missing.as_str(), 404), ("/api/v1/stories?limit=abc", 400)] {
+        for header in [("If-None-Match", "*"), ("If-None-Match", current.as_str())] {
+            let res = app
+                .client
+                .get(app.url(path))
+                .header(header.0, header.1)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), want, "{path} with {header:?}");
+        }
     }
 }
 
@@ -392,20 +341,8 @@ async fn no_payload_comes_out_as_markup(backend: Backend) {
     let corpus = xss_corpus();
     assert!(corpus.len() >= 100);
     // Staff-typed fields too: a team and a rep with hostile names.
-    let mut conn = app.pool.get().unwrap();
-    diesel::update(
-        heard::db::schema::teams::table.filter(heard::db::schema::teams::name.eq("Care")),
-    )
-    .set(heard::db::schema::teams::name.eq("<img src=x onerror=alert(1)> Care"))
-    .execute(&mut conn)
-    .unwrap();
-    diesel::update(
-        heard::db::schema::staff::table.filter(heard::db::schema::staff::handle.eq("maria")),
-    )
-    .set(heard::db::schema::staff::name.eq("Maria <script>alert(1)</script>"))
-    .execute(&mut conn)
-    .unwrap();
-    drop(conn);
+    team(&app, "Care").renamed("<img src=x onerror=alert(1)> Care");
+    member(&app, "maria").renamed("Maria <script>alert(1)</script>");
     let mut ids = Vec::new();
     for (n, payload) in corpus.iter().enumerate() {
         let body = format!("{payload} #{n}");
@@ -415,7 +352,12 @@ async fn no_payload_comes_out_as_markup(backend: Backend) {
             .filter(|c| !c.is_control())
             .take(90)
             .collect();
-        ids.push(published(&app, "maria", &name, "full", &body, &["kindness"]).await);
+        let story = thanks("maria", &body)
+            .customer(&name, "c@example.com")
+            .display("full")
+            .published(&app, &["kindness"])
+            .await;
+        ids.push(story);
     }
     let mut outputs = Vec::new();
     for path in [
@@ -426,20 +368,17 @@ async fn no_payload_comes_out_as_markup(backend: Backend) {
         "/wall/maria",
         "/",
     ] {
-        outputs.push((path.to_owned(), text(&app, path).await.1));
+        outputs.push((path.to_owned(), app.page(path).await.1));
     }
     for id in ids.iter().take(30) {
         outputs.push((
             format!("/stories/{id}"),
-            text(&app, &format!("/stories/{id}")).await.1,
+            app.page(&format!("/stories/{id}")).await.1,
         ));
     }
-    let mails: Vec<(String, String)> = heard::db::schema::outbox::table
-        .select((
-            heard::db::schema::outbox::body_html,
-            heard::db::schema::outbox::subject,
-        ))
-        .load::<(Option<String>, String)>(&mut app.pool.get().unwrap())
+    let mails: Vec<(String, String)> = outbox::table
+        .select((outbox::body_html, outbox::subject))
+        .load::<(Option<String>, String)>(&mut app.conn())
         .unwrap()
         .into_iter()
         .map(|(html, subject)| (subject, html.unwrap_or_default()))

@@ -1,6 +1,6 @@
 //! The JSON API v1 and its OpenAPI 3.1 document, generated from these handlers and types.
 
-pub mod feedback;
+pub mod notes;
 pub mod openapi;
 pub mod reps;
 pub mod stories;

@@ -40,7 +40,7 @@ pub struct RepList {
     params(RepsQuery),
     responses(
         (status = 200, description = "Up to 20 matches, best first", body = RepList),
-        (status = 400, description = "The query string could not be read", body = crate::web::api::feedback::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The query string could not be read", body = crate::web::api::notes::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn search(

@@ -1,9 +1,10 @@
 //! Pages anyone may see, without an account.
 
-pub mod feedback;
 pub mod health;
 pub mod home;
+pub mod notes;
 pub mod receipt;
 pub mod reps;
 pub mod setup;
 pub mod wall;
+pub mod wall_query;

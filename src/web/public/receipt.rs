@@ -2,15 +2,15 @@
 //! consent to publish it, or erase it. The unguessable token in the URL is the key.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db;
 use crate::error::{AppError, FieldError};
 use crate::store::{hash_token, receipts};
-use crate::web::forms;
+use crate::web::extract::ClientIp;
+use crate::web::{forms, see_other};
 
 #[derive(Debug, Deserialize)]
 pub struct ReceiptQuery {
@@ -38,7 +38,7 @@ pub struct ActionForm {
 
 /// Only the shape of a real token reaches the database.
 fn token_hash(token: &str) -> Result<String, AppError> {
-    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if crate::store::is_token(token) {
         Ok(hash_token(token))
     } else {
         Err(AppError::NotFound)
@@ -53,7 +53,7 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let hash = token_hash(token)?;
-    let note = db::run(&state.pool, move |c| receipts::view(c, &hash)).await?;
+    let note = db::run(&state.pool, move |c| Ok(receipts::view(c, &hash)?)).await?;
     let mut ctx = tera::Context::new();
     ctx.insert("note", &note);
     ctx.insert("token", token);
@@ -65,13 +65,7 @@ async fn render(
     );
     ctx.insert("form_token", &forms::form_token(state));
     forms::insert_errors(&mut ctx, errors);
-    let mut res = forms::page_with_status("public/receipt.html", &ctx, status)?;
-    // The URL is the key to this page: never send it on to another site.
-    res.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
-    Ok(res)
+    forms::private_page("public/receipt.html", &ctx, status)
 }
 
 pub async fn show(
@@ -95,7 +89,7 @@ pub async fn export(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let hash = token_hash(&token)?;
-    let data = db::run(&state.pool, move |c| receipts::export(c, &hash)).await?;
+    let data = db::run(&state.pool, move |c| Ok(receipts::export(c, &hash)?)).await?;
     let reference = data["reference"].as_str().unwrap_or("note").to_owned();
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -109,9 +103,14 @@ pub async fn export(
 }
 
 fn back_to(token: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("/receipt/{token}")))
-        .finish()
+    see_other(&format!("/receipt/{token}"))
+}
+
+/// The form's token spent, then the note's token checked: what an action on the receipt
+/// needs before it runs.
+async fn authorised(state: &AppState, token: &str, form: &ActionForm) -> Result<String, AppError> {
+    check_token(state, form).await?;
+    token_hash(token)
 }
 
 /// The form's token must be genuine and unused; it is spent here.
@@ -129,25 +128,24 @@ async fn check_token(state: &AppState, form: &ActionForm) -> Result<(), AppError
 }
 
 pub async fn withdraw(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    ip: ClientIp,
     token: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state).await?;
-    check_token(&state, &form).await?;
-    let hash = token_hash(&token)?;
-    db::run(&state.pool, move |c| receipts::withdraw(c, &hash)).await?;
+    forms::rate_limit(&state, ip).await?;
+    let hash = authorised(&state, &token, &form).await?;
+    db::run(&state.pool, move |c| Ok(receipts::withdraw(c, &hash)?)).await?;
     Ok(back_to(&token))
 }
 
 pub async fn erase(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    ip: ClientIp,
     token: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state).await?;
+    forms::rate_limit(&state, ip).await?;
     if form.confirm != "yes" {
         let error = FieldError::new(
             "confirm",
@@ -162,9 +160,8 @@ pub async fn erase(
         )
         .await;
     }
-    check_token(&state, &form).await?;
-    let hash = token_hash(&token)?;
-    let scrubbed = db::run(&state.pool, move |c| receipts::erase(c, &hash)).await?;
+    let hash = authorised(&state, &token, &form).await?;
+    let scrubbed = db::run(&state.pool, move |c| Ok(receipts::erase(c, &hash)?)).await?;
     crate::web::remove_eml_files(&state, scrubbed).await?;
     Ok(back_to(&token))
 }
@@ -172,12 +169,12 @@ pub async fn erase(
 /// A new private link: the old one stops working at once (say, it was forwarded by
 /// mistake). The customer's address, if any, is sent the new one.
 pub async fn rotate(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    ip: ClientIp,
     token: web::Path<String>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state).await?;
+    forms::rate_limit(&state, ip).await?;
     let hash = token_hash(&token)?;
     check_token(&state, &form).await?;
     let worker_state = state.clone();
@@ -186,17 +183,11 @@ pub async fn rotate(
             secret: &worker_state.secret_key,
             base_url: &worker_state.settings.base_url,
         };
-        receipts::rotate(c, links, &hash)
+        Ok(receipts::rotate(c, links, &hash)?)
     })
     .await?;
     state.mail_wakeup.notify_one();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((
-            LOCATION,
-            format!(
-                "/receipt/{fresh}?rotated={}",
-                if emailed { "emailed" } else { "1" }
-            ),
-        ))
-        .finish())
+    let rotated = [("rotated", if emailed { "emailed" } else { "1" })];
+    let to = crate::web::with_query(&format!("/receipt/{fresh}"), &rotated);
+    Ok(see_other(&to))
 }

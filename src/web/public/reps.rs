@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db;
+use crate::domain::NoteKind;
 use crate::error::AppError;
 use crate::store::staff::{self, RepProfile};
 
@@ -41,14 +42,12 @@ pub async fn search(
     let mut ctx = tera::Context::new();
     ctx.insert("q", &q);
     ctx.insert("reps", &reps);
-    ctx.insert(
-        "kind",
-        if query.kind == "complaint" {
-            "complaint"
-        } else {
-            "thanks"
-        },
-    );
+    let kind = if query.kind == NoteKind::Complaint.as_str() {
+        NoteKind::Complaint
+    } else {
+        NoteKind::Thanks
+    };
+    ctx.insert("kind", &kind);
     crate::web::page("public/reps.html", &ctx)
 }
 

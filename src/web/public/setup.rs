@@ -3,16 +3,18 @@
 //! what authorises the request, so it also protects it from cross-site forgery.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::db::{self, DbConn, write_tx};
-use crate::domain::{Email, Password, PersonName, StaffFields, StaffInput};
+use crate::domain::{Email, Password, PersonName, Role, StaffFields, StaffInput};
 use crate::error::{AppError, FieldError};
+use crate::store::StoreError;
 use crate::store::audit::Actor;
-use crate::store::staff::{self, AddError, NewMember};
+use crate::store::staff::{self, NewMember};
 use crate::store::tokens::{self, TokenKind};
+use crate::web::extract::ClientIp;
 use crate::web::forms;
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +97,7 @@ fn validate(form: &SetupForm) -> Result<(StaffInput, Password), Vec<FieldError>>
     let fields = StaffFields {
         name: form.name.clone(),
         email: form.email.clone(),
-        role: "admin".into(),
+        role: Role::Admin.to_string(),
         ..StaffFields::default()
     };
     match (StaffInput::parse(&fields), password) {
@@ -104,12 +106,35 @@ fn validate(form: &SetupForm) -> Result<(StaffInput, Password), Vec<FieldError>>
     }
 }
 
+/// Adds the first admin and spends every setup link, if the link is still good (what to fix
+/// is `AppError::Invalid`).
+fn add_first_admin(
+    c: &mut DbConn,
+    token: &str,
+    member: NewMember,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    check_token(c, token)?;
+    let added = staff::add_all(c, &[member], &Actor::System("setup")).map_err(StoreError::from)?;
+    tokens::use_up_all(c, TokenKind::Setup)?;
+    let admin = added
+        .first()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no one was added")))?;
+    let actor = Actor::Staff {
+        id: admin.id.clone(),
+        name: admin.name.clone(),
+    };
+    let subject = Some(admin.id.as_str());
+    crate::store::audit::record(c, &actor, "setup.first_admin", subject, None, ip)?;
+    Ok(())
+}
+
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    ip: ClientIp,
     form: web::Form<SetupForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state).await?;
+    forms::rate_limit(&state, ip).await?;
     let form = form.into_inner();
     let token = form.token.clone();
     db::run(&state.pool, move |c| check_token(c, &token)).await?;
@@ -121,42 +146,20 @@ pub async fn create(
     let hash = web::block(move || password.hash())
         .await?
         .map_err(|e| AppError::internal(anyhow::anyhow!(e.0)))?;
-    let ip = req.peer_addr().map(|a| a.ip().to_string());
-    let token = form.token.clone();
-    let email = input.email.to_string();
+    let (token, ip, email) = (form.token.clone(), ip.text(), input.email.to_string());
+    let member = NewMember {
+        input,
+        password_hash: Some(hash),
+    };
     let result = db::run(&state.pool, move |c| {
-        write_tx(c, |c| {
-            check_token(c, &token)?;
-            let members = [NewMember {
-                input,
-                password_hash: Some(hash),
-            }];
-            let added = match staff::add_all(c, &members, &Actor::System("setup")) {
-                Ok(added) => added,
-                Err(AddError::Rows(rows)) => {
-                    return Ok(Err(rows.into_iter().map(|r| r.error).collect::<Vec<_>>()));
-                }
-                Err(AddError::Db(e)) => return Err(e.into()),
-            };
-            tokens::use_up_all(c, TokenKind::Setup)?;
-            let admin = &added[0];
-            crate::store::audit::record(
-                c,
-                &Actor::Staff {
-                    id: admin.id.clone(),
-                    name: admin.name.clone(),
-                },
-                "setup.first_admin",
-                Some(admin.id.as_str()),
-                None,
-                ip.as_deref(),
-            )?;
-            Ok::<_, AppError>(Ok(()))
-        })
+        write_tx(c, |c| add_first_admin(c, &token, member, ip.as_deref()))
     })
-    .await?;
-    if let Err(errors) = result {
-        return render(&form, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    .await;
+    match result {
+        Err(AppError::Invalid(errors)) => {
+            return render(&form, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        other => other?,
     }
     let mut ctx = tera::Context::new();
     ctx.insert("email", &email);

@@ -6,13 +6,11 @@ use serde_json::json;
 use super::page;
 use crate::app::AppState;
 use crate::db;
-use crate::domain::Role;
 use crate::error::AppError;
 use crate::store::audit;
-use crate::web::session::Viewer;
+use crate::web::extract::Admin;
 
-pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
+pub async fn list(state: web::Data<AppState>, viewer: Admin) -> Result<HttpResponse, AppError> {
     let entries = db::run(&state.pool, |c| Ok(audit::recent(c, 200)?)).await?;
     let rows: Vec<_> = entries
         .iter()

@@ -2,24 +2,23 @@
 //! assign, comment, resolve — plus a rep's reply to a customer who said thank you.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::inbox::render_note;
 use super::{audited, page};
 use crate::app::AppState;
 use crate::db;
-use crate::db::ids::{FeedbackId, StaffId};
+use crate::db::ids::{NoteId, StaffId};
 use crate::domain::case::parse_message;
 use crate::error::{AppError, FieldError};
 use crate::store::cases::{self, Acting, Step};
 use crate::store::inbox;
 use crate::store::note_facts::Links;
-use crate::web::session::Viewer;
+use crate::web::extract::{CsrfForm, PathId, Staff, Viewer};
 
 /// Cases not yet resolved, oldest first: the overdue ones stand out.
-pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+pub async fn list(state: web::Data<AppState>, viewer: Staff) -> Result<HttpResponse, AppError> {
     let (person, role) = (viewer.staff.clone(), viewer.role);
     let open = db::run(&state.pool, move |c| {
         let scope = inbox::scope(c, &person, role)?;
@@ -45,6 +44,8 @@ pub struct CaseForm {
     #[serde(default)]
     pub assignee: String,
 }
+
+crate::csrf_field!(CaseForm);
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(vec![FieldError::new(field, message)])
@@ -87,63 +88,56 @@ fn parse_step(form: &CaseForm) -> Result<(Step, &'static str), AppError> {
     })
 }
 
+/// Takes one step on the note's case, with its audit entry.
+async fn apply(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &NoteId,
+    form: &CaseForm,
+) -> Result<(), AppError> {
+    let (step, action) = parse_step(form)?;
+    let (person, role, target) = (viewer.staff.clone(), viewer.role, id.clone());
+    let (secret, base) = (state.secret_key.clone(), state.settings.base_url.clone());
+    audited(state, viewer, action, id.to_string(), move |c| {
+        let scope = inbox::scope(c, &person, role)?;
+        let who = Acting {
+            person: &person,
+            role,
+            scope: &scope,
+        };
+        let links = Links {
+            secret: &secret,
+            base_url: &base,
+        };
+        Ok(cases::apply(c, &who, &target, &step, links)?)
+    })
+    .await
+}
+
+/// Several forms on the page have a message box: point the errors at the one that was sent.
+fn point_at_form(step: &str, errors: &mut [FieldError]) {
+    let prefix = if step == "acknowledge" { "ack" } else { step };
+    for e in errors.iter_mut().filter(|e| e.field == "message") {
+        e.field = format!("{prefix}-message");
+    }
+}
+
 pub async fn act(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<CaseForm>,
+    viewer: Staff,
+    form: CsrfForm<CaseForm>,
+    id: PathId<NoteId>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.check_csrf(&state, &form.csrf)?;
-    let id = FeedbackId::parse(&id).ok_or(AppError::NotFound)?;
-    let form = form.into_inner();
-    let result = match parse_step(&form) {
-        Ok((step, action)) => {
-            let (person, role, target) = (viewer.staff.clone(), viewer.role, id.clone());
-            let (secret, base) = (state.secret_key.clone(), state.settings.base_url.clone());
-            audited(&req, &state, &viewer, action, id.to_string(), move |c| {
-                let scope = inbox::scope(c, &person, role)?;
-                let who = Acting {
-                    person: &person,
-                    role,
-                    scope: &scope,
-                };
-                let links = Links {
-                    secret: &secret,
-                    base_url: &base,
-                };
-                cases::apply(c, &who, &target, &step, links)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
+    let (form, id) = (form.into_inner(), id.into_inner());
+    match apply(&state, &viewer, &id, &form).await {
         Ok(()) => {
             state.mail_wakeup.notify_one();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, format!("/staff/notes/{id}#history")))
-                .finish())
+            Ok(crate::web::see_other(&format!("/staff/notes/{id}#history")))
         }
         Err(AppError::Invalid(mut errors)) => {
-            // Several forms on the page have a message box: point at the one that was sent.
-            let prefix = if form.step == "acknowledge" {
-                "ack"
-            } else {
-                form.step.as_str()
-            };
-            for e in errors.iter_mut().filter(|e| e.field == "message") {
-                e.field = format!("{prefix}-message");
-            }
-            render_note(
-                &state,
-                &viewer,
-                id,
-                &form,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            point_at_form(&form.step, &mut errors);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_note(&state, &viewer, id, &form, &errors, status).await
         }
         Err(e) => Err(e),
     }

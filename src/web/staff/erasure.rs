@@ -3,17 +3,17 @@
 //! audit log records that an erasure happened and how many notes — never the address.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{audited, page};
+use super::{audited, page_with_status};
 use crate::app::AppState;
 use crate::db;
-use crate::domain::{Email, Role};
+use crate::domain::Email;
 use crate::error::{AppError, FieldError};
 use crate::store::receipts;
+use crate::web::extract::{Admin, CsrfForm, Viewer};
 use crate::web::forms;
-use crate::web::session::Viewer;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ErasureForm {
@@ -25,6 +25,8 @@ pub struct ErasureForm {
     #[serde(default)]
     confirm: String,
 }
+
+crate::csrf_field!(ErasureForm);
 
 fn render(
     viewer: &Viewer,
@@ -39,24 +41,19 @@ fn render(
     ctx.insert("found", &found);
     ctx.insert("erased", &erased);
     forms::insert_errors(&mut ctx, errors);
-    let mut res = page("staff/erasure.html", ctx, viewer, None, "erasure")?;
-    *res.status_mut() = status;
-    Ok(res)
+    page_with_status("staff/erasure.html", ctx, viewer, "erasure", status)
 }
 
-pub async fn show(viewer: Viewer) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
+pub async fn show(viewer: Admin) -> Result<HttpResponse, AppError> {
     render(&viewer, "", None, None, &[], StatusCode::OK)
 }
 
+/// The token and the role are both checked before this runs.
 pub async fn submit(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    form: web::Form<ErasureForm>,
+    form: CsrfForm<ErasureForm>,
+    viewer: Admin,
 ) -> Result<HttpResponse, AppError> {
-    viewer.check_csrf(&state, &form.csrf)?;
-    viewer.require(&[Role::Admin])?;
     let email = match Email::parse(&form.email) {
         Ok(e) => e,
         Err(e) => {
@@ -81,16 +78,10 @@ pub async fn submit(
         return render(&viewer, &address, Some(found), None, &[], StatusCode::OK);
     }
     let target = address.clone();
-    let erased = audited(
-        &req,
-        &state,
-        &viewer,
-        "customer.erase",
-        String::new(),
-        move |c| Ok(receipts::erase_by_email(c, &target)?),
-    )
+    let (erased, scrubbed) = audited(&state, &viewer, "customer.erase", String::new(), move |c| {
+        Ok(receipts::erase_by_email(c, &target)?)
+    })
     .await?;
-    let (erased, scrubbed) = erased;
     crate::web::remove_eml_files(&state, scrubbed).await?;
     render(&viewer, "", None, Some(erased), &[], StatusCode::OK)
 }

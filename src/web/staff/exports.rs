@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::Semaphore;
 
@@ -20,11 +20,10 @@ use super::stats::{StatsQuery, narrowed};
 use crate::app::AppState;
 use crate::db;
 use crate::db::ids::StaffId;
-use crate::domain::Role;
 use crate::error::AppError;
+use crate::store::stats::Subject;
 use crate::store::{exports, inbox};
-use crate::web::abuse::client_ip;
-use crate::web::session::Viewer;
+use crate::web::extract::{Manager, Viewer};
 
 /// Exports being written at once, whoever asks (each holds a database connection while it
 /// reads).
@@ -108,58 +107,81 @@ impl MessageBody for Spooled {
     }
 }
 
-async fn export(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+/// Writes the CSV of `what` about `subject` to an unnamed temporary file in `dir` (so it
+/// vanishes when closed, and is private to Heard's user): the file, rewound, and its size.
+fn spool(
+    c: &mut crate::db::DbConn,
+    dir: &std::path::Path,
+    subject: &Subject,
+    what: &str,
+) -> Result<(std::fs::File, u64), AppError> {
+    std::fs::create_dir_all(dir).map_err(AppError::internal)?;
+    let mut file = tempfile::tempfile_in(dir).map_err(AppError::internal)?;
+    {
+        let mut out = BufWriter::with_capacity(64 * 1024, &mut file);
+        let mut emit = |bytes: Vec<u8>| out.write_all(&bytes);
+        match what {
+            "notes" => exports::notes_csv(c, subject, &mut emit)?,
+            _ => exports::cases_csv(c, subject, &mut emit)?,
+        }
+        out.flush().map_err(AppError::internal)?;
+    }
+    let size = file.stream_position().map_err(AppError::internal)?;
+    file.rewind().map_err(AppError::internal)?;
+    Ok((file, size))
+}
+
+/// An export as it is written: whose, of what, and where its file goes.
+struct Job {
     viewer: Viewer,
     team: String,
     what: &'static str,
+    dir: std::path::PathBuf,
+}
+
+impl Job {
+    /// Records who took a copy of customer data, and which, then writes it.
+    fn run(self, c: &mut crate::db::DbConn) -> Result<(std::fs::File, u64), AppError> {
+        let Job {
+            viewer,
+            team,
+            what,
+            dir,
+        } = self;
+        let scope = inbox::scope(c, &viewer.staff, viewer.role)?;
+        let subject = narrowed(&scope, &team)?;
+        let detail = if team.is_empty() {
+            "all in scope".to_owned()
+        } else {
+            format!("team {team}")
+        };
+        let (action, ip) = (format!("export.{what}"), viewer.ip.text());
+        let actor = viewer.actor();
+        crate::store::audit::record(c, &actor, &action, None, Some(&detail), ip.as_deref())?;
+        spool(c, &dir, &subject, what)
+    }
+}
+
+async fn export(
+    state: web::Data<AppState>,
+    viewer: Manager,
+    team: String,
+    what: &'static str,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Manager, Role::Admin])?;
     let _slot = state.exports.take(viewer.id())?;
-    let (person, role, actor) = (viewer.staff.clone(), viewer.role, viewer.actor());
-    let ip = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
     let _permit = state
         .exports
         .overall
         .acquire()
         .await
         .map_err(AppError::internal)?;
-    let (pool, dir) = (state.pool.clone(), state.settings.data_dir.clone());
-    let (file, size) = db::run(&pool, move |c| {
-        let scope = inbox::scope(c, &person, role)?;
-        let subject = narrowed(&scope, &team)?;
-        // Who took a copy of customer data, and which.
-        let detail = if team.is_empty() {
-            "all in scope".to_owned()
-        } else {
-            format!("team {team}")
-        };
-        crate::store::audit::record(
-            c,
-            &actor,
-            &format!("export.{what}"),
-            None,
-            Some(&detail),
-            ip.as_deref(),
-        )?;
-        // Unnamed, so it vanishes when closed, and private to Heard's user.
-        std::fs::create_dir_all(&dir).map_err(AppError::internal)?;
-        let mut file = tempfile::tempfile_in(&dir).map_err(AppError::internal)?;
-        {
-            let mut out = BufWriter::with_capacity(64 * 1024, &mut file);
-            let mut emit = |bytes: Vec<u8>| out.write_all(&bytes).map_err(AppError::internal);
-            match what {
-                "notes" => exports::notes_csv(c, &subject, &mut emit)?,
-                _ => exports::cases_csv(c, &subject, &mut emit)?,
-            }
-            out.flush().map_err(AppError::internal)?;
-        }
-        let size = file.stream_position().map_err(AppError::internal)?;
-        file.rewind().map_err(AppError::internal)?;
-        Ok((file, size))
-    })
-    .await?;
+    let job = Job {
+        viewer: Viewer::clone(&viewer),
+        team,
+        what,
+        dir: state.settings.data_dir.clone(),
+    };
+    let (file, size) = db::run(&state.pool, move |c| job.run(c)).await?;
     let day = crate::store::now().format("%Y-%m-%d");
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -176,19 +198,17 @@ async fn export(
 }
 
 pub async fn notes(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
+    viewer: Manager,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    export(req, state, viewer, query.into_inner().team, "notes").await
+    export(state, viewer, query.into_inner().team, "notes").await
 }
 
 pub async fn cases(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
+    viewer: Manager,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    export(req, state, viewer, query.into_inner().team, "cases").await
+    export(state, viewer, query.into_inner().team, "cases").await
 }

@@ -2,20 +2,19 @@
 //! and one note's page. A note outside the viewer's scope does not exist for them (404).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
 
-use super::{audited, page};
+use super::{audited, page, team_name};
 use crate::app::AppState;
 use crate::db;
-use crate::db::ids::FeedbackId;
-use crate::domain::Role;
+use crate::db::ids::NoteId;
+use crate::domain::{NoteKind, Role};
 use crate::error::{AppError, FieldError};
 use crate::store::inbox::{self, Filter};
-use crate::store::{cases, events, teams};
+use crate::store::{cases, events};
+use crate::web::extract::{CsrfForm, PathId, Staff, Viewer};
 use crate::web::forms;
-use crate::web::session::Viewer;
 use crate::web::staff::cases::CaseForm;
 
 #[derive(Debug, Default, Deserialize)]
@@ -28,27 +27,30 @@ pub struct InboxQuery {
     before: String,
 }
 
-async fn team_name(state: &AppState, viewer: &Viewer) -> Result<Option<String>, AppError> {
-    let Some(team) = viewer.staff.team_id.clone() else {
-        return Ok(None);
-    };
-    db::run(&state.pool, move |c| Ok(Some(teams::find(c, &team)?.name))).await
+/// The query string of the inbox's next page.
+#[derive(Serialize)]
+struct NextPage<'a> {
+    before: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unread: Option<&'a str>,
 }
 
 pub async fn list(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    viewer: Staff,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let kind = match query.kind.as_str() {
-        "thanks" | "complaint" => Some(query.kind.clone()),
-        _ => None,
-    };
+    let kind = NoteKind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == query.kind);
     let filter = Filter {
-        kind: kind.clone(),
+        kind,
         unread_only: query.unread == "1",
-        before: FeedbackId::parse(&query.before),
+        before: NoteId::parse(&query.before),
     };
     let (person, role) = (viewer.staff.clone(), viewer.role);
     let items = db::run(&state.pool, move |c| {
@@ -57,15 +59,15 @@ pub async fn list(
     })
     .await?;
     let next = (items.len() as i64 == inbox::PAGE).then(|| {
-        let last = items.last().map(|i| i.id.clone()).unwrap_or_default();
-        let mut url = format!("/staff?before={last}");
-        if let Some(kind) = &kind {
-            url.push_str(&format!("&kind={kind}"));
-        }
-        if query.unread == "1" {
-            url.push_str("&unread=1");
-        }
-        url
+        let page = NextPage {
+            before: items
+                .last()
+                .map(|i| i.note.id.to_string())
+                .unwrap_or_default(),
+            kind: kind.map(NoteKind::as_str),
+            unread: (query.unread == "1").then_some("1"),
+        };
+        crate::web::with_query("/staff", &page)
     });
     let mut ctx = tera::Context::new();
     ctx.insert("items", &items);
@@ -80,19 +82,11 @@ pub async fn list(
 
 pub async fn show(
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
+    viewer: Staff,
+    id: PathId<NoteId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = FeedbackId::parse(&id).ok_or(AppError::NotFound)?;
-    render_note(
-        &state,
-        &viewer,
-        id,
-        &CaseForm::default(),
-        &[],
-        StatusCode::OK,
-    )
-    .await
+    let form = CaseForm::default();
+    render_note(&state, &viewer, id.0, &form, &[], StatusCode::OK).await
 }
 
 /// A note's page: the note, its case and history (staff see internal comments), and the
@@ -100,7 +94,7 @@ pub async fn show(
 pub async fn render_note(
     state: &AppState,
     viewer: &Viewer,
-    id: FeedbackId,
+    id: NoteId,
     form: &CaseForm,
     errors: &[FieldError],
     status: StatusCode,
@@ -142,29 +136,26 @@ pub struct ReadForm {
     read: String,
 }
 
+crate::csrf_field!(ReadForm);
+
 pub async fn mark(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<ReadForm>,
+    viewer: Staff,
+    form: CsrfForm<ReadForm>,
+    id: PathId<NoteId>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.check_csrf(&state, &form.csrf)?;
-    let id = FeedbackId::parse(&id).ok_or(AppError::NotFound)?;
     let read = form.read == "1";
     let action = if read {
         "note.mark_read"
     } else {
         "note.mark_unread"
     };
-    let (person, role, target) = (viewer.staff.clone(), viewer.role, id.clone());
-    audited(&req, &state, &viewer, action, id.to_string(), move |c| {
+    let (person, role, target) = (viewer.staff.clone(), viewer.role, id.0.clone());
+    audited(&state, &viewer, action, id.to_string(), move |c| {
         let scope = inbox::scope(c, &person, role)?;
         inbox::note(c, &scope, role, &person.id, &target)?.ok_or(AppError::NotFound)?;
         Ok(inbox::set_read(c, &person.id, &target, read)?)
     })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("/staff/notes/{id}")))
-        .finish())
+    Ok(crate::web::see_other(&format!("/staff/notes/{}", *id)))
 }

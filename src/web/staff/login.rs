@@ -13,11 +13,13 @@ use crate::app::AppState;
 use crate::db;
 use crate::domain::throttle::client_of;
 use crate::error::{AppError, FieldError};
-use crate::store::staff;
+use crate::store::staff::{self, Staff as Person};
 use crate::store::{audit, limits};
-use crate::web::abuse::{self, client_ip};
+use crate::web::abuse;
+use crate::web::extract::{ClientIp, CsrfForm, CsrfOnly, Staff};
 use crate::web::forms;
-use crate::web::session::{self, Viewer};
+use crate::web::session;
+use crate::web::staff::{audited, audited_as};
 
 /// A hash of a random password: checked when the email is unknown, so both cases take as long.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Pd0Bo3Jx1n3ZbUO8sQ8qQ9qM0mFJtDQIgkWc0D7Hmg";
@@ -169,25 +171,36 @@ async fn check_form(req: &HttpRequest, state: &AppState, token: &str) -> Result<
         .map_err(|e| FieldError::new("email", e.message))
 }
 
-pub async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<LoginForm>,
-) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    check_next(&form.next)?;
-    let ip = client_ip(&req, &state.settings.trusted_proxies);
-    if let Some(ip) = ip {
-        state.login_limiter.check(&state.pool, ip).await?;
-    }
-    let refuse = |errors: &[FieldError], status| {
-        render(&req, &state, &form.email, &form.next, None, errors, status)
+/// How long to wait, in words.
+fn too_many(wait: i64) -> FieldError {
+    let when = if wait < 90 {
+        format!("{wait} seconds")
+    } else {
+        format!("{} minutes", (wait + 59) / 60)
     };
-    if let Err(error) = check_form(&req, &state, &form.form_token).await {
-        return refuse(&[error], StatusCode::FORBIDDEN);
-    }
-    let account = form.email.trim().to_lowercase();
-    let client = ip.map_or_else(|| "unknown".to_owned(), |ip| client_of(ip).to_string());
+    FieldError::new(
+        "email",
+        format!(
+            "Too many wrong passwords for this account from here. Try again in {when}, or reset your password."
+        ),
+    )
+}
+
+/// Whether a sign-in goes through.
+enum Admission {
+    Admitted(Person),
+    /// Refused: the error to show on the form, and the status to answer with.
+    Refused(FieldError, StatusCode),
+}
+
+/// Who the email and password sign in, or the error to show with its status. A wrong
+/// password counts against this account from this client.
+async fn authenticate(
+    state: &AppState,
+    account: String,
+    client: String,
+    password: String,
+) -> Result<Admission, AppError> {
     let (lookup, place) = (account.clone(), client.clone());
     let (person, wait) = db::run(&state.pool, move |c| {
         let now = crate::store::now();
@@ -196,20 +209,11 @@ pub async fn submit(
     })
     .await?;
     if let Some(wait) = wait {
-        let when = if wait < 90 {
-            format!("{wait} seconds")
-        } else {
-            format!("{} minutes", (wait + 59) / 60)
-        };
-        let error = FieldError::new(
-            "email",
-            format!(
-                "Too many wrong passwords for this account from here. Try again in {when}, or reset your password."
-            ),
-        );
-        return refuse(&[error], StatusCode::TOO_MANY_REQUESTS);
+        return Ok(Admission::Refused(
+            too_many(wait),
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
     }
-    let password = form.password.clone();
     let person = web::block(move || {
         let hash = person
             .as_ref()
@@ -219,39 +223,68 @@ pub async fn submit(
         person.filter(|p| matches && p.active && p.password_hash.is_some())
     })
     .await?;
-    let Some(person) = person else {
-        let (account, client) = (account.clone(), client.clone());
-        db::run(&state.pool, move |c| {
-            Ok(limits::login_failed(
-                c,
-                &account,
-                &client,
-                crate::store::now(),
-            )?)
-        })
-        .await?;
-        let error = FieldError::new("email", "That email and password don't match an account.");
-        return refuse(&[error], StatusCode::UNAUTHORIZED);
+    if let Some(person) = person {
+        return Ok(Admission::Admitted(person));
+    }
+    db::run(&state.pool, move |c| {
+        let now = crate::store::now();
+        Ok(limits::login_failed(c, &account, &client, now)?)
+    })
+    .await?;
+    let error = FieldError::new("email", "That email and password don't match an account.");
+    Ok(Admission::Refused(error, StatusCode::UNAUTHORIZED))
+}
+
+/// Who this sign-in is, or the error to show with its status: the form's token first, then
+/// the email and password.
+async fn admit(
+    req: &HttpRequest,
+    state: &AppState,
+    ip: ClientIp,
+    form: &LoginForm,
+) -> Result<Admission, AppError> {
+    if let Err(error) = check_form(req, state, &form.form_token).await {
+        return Ok(Admission::Refused(error, StatusCode::FORBIDDEN));
+    }
+    let account = form.email.trim().to_lowercase();
+    let client =
+        ip.0.map_or_else(|| "unknown".to_owned(), |ip| client_of(ip).to_string());
+    authenticate(state, account, client, form.password.clone()).await
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ip: ClientIp,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    check_next(&form.next)?;
+    if let Some(ip) = ip.0 {
+        state.login_limiter.check(&state.pool, ip).await?;
+    }
+    let person = match admit(&req, &state, ip, &form).await? {
+        Admission::Admitted(person) => person,
+        Admission::Refused(error, status) => {
+            let (email, next) = (&form.email, &form.next);
+            return render(&req, &state, email, next, None, &[error], status);
+        }
     };
-    let ip = ip.map(|ip| ip.to_string());
-    let id = person.id.clone();
+    let (account, id) = (form.email.trim().to_lowercase(), person.id.clone());
     let actor = audit::Actor::Staff {
         id: person.id.clone(),
         name: person.name.clone(),
     };
-    db::run(&state.pool, move |c| {
-        limits::login_clear(c, &account)?;
-        staff::touch_login(c, &id)?;
-        audit::record(
-            c,
-            &actor,
-            "staff.sign_in",
-            Some(id.as_str()),
-            None,
-            ip.as_deref(),
-        )?;
-        Ok(())
-    })
+    audited_as(
+        &state,
+        actor,
+        ip,
+        "staff.sign_in",
+        id.to_string(),
+        move |c| {
+            limits::login_clear(c, &account)?;
+            Ok(staff::touch_login(c, &id)?)
+        },
+    )
     .await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session::start(&state, &person))
@@ -259,35 +292,20 @@ pub async fn submit(
         .finish())
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// Signing out ends every session of this person, on every device.
 pub async fn logout(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    form: web::Form<CsrfForm>,
+    viewer: Staff,
+    _form: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.check_csrf(&state, &form.csrf)?;
     let id = viewer.id().clone();
-    let actor = viewer.actor();
-    let ip = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
-    db::run(&state.pool, move |c| {
-        staff::end_sessions(c, &id)?;
-        audit::record(
-            c,
-            &actor,
-            "staff.sign_out",
-            Some(id.as_str()),
-            None,
-            ip.as_deref(),
-        )?;
-        Ok(())
-    })
+    audited(
+        &state,
+        &viewer,
+        "staff.sign_out",
+        id.to_string(),
+        move |c| Ok(staff::end_sessions(c, &id)?),
+    )
     .await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session::removal(&state))

@@ -1,15 +1,13 @@
 //! A staff member's own settings: whether they may be named on the public wall.
 
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{audited, page};
+use super::{audited, page, team_name};
 use crate::app::AppState;
-use crate::db;
 use crate::error::{AppError, FieldError};
-use crate::store::{staff, teams};
-use crate::web::session::Viewer;
+use crate::store::staff;
+use crate::web::extract::{CsrfForm, Staff};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct MeQuery {
@@ -19,13 +17,10 @@ pub struct MeQuery {
 
 pub async fn show(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    viewer: Staff,
     query: web::Query<MeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let team = match viewer.staff.team_id.clone() {
-        Some(t) => Some(db::run(&state.pool, move |c| Ok(teams::find(c, &t)?.name)).await?),
-        None => None,
-    };
+    let team = team_name(&state, &viewer).await?;
     let mut ctx = tera::Context::new();
     ctx.insert("saved", &query.saved.is_some());
     page("staff/me.html", ctx, &viewer, team, "me")
@@ -39,13 +34,13 @@ pub struct NamingForm {
     public_naming: String,
 }
 
+crate::csrf_field!(NamingForm);
+
 pub async fn naming(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    form: web::Form<NamingForm>,
+    viewer: Staff,
+    form: CsrfForm<NamingForm>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.check_csrf(&state, &form.csrf)?;
     let allowed = match form.public_naming.as_str() {
         "yes" => true,
         "no" => false,
@@ -57,16 +52,10 @@ pub async fn naming(
         }
     };
     let id = viewer.id().clone();
-    audited(
-        &req,
-        &state,
-        &viewer,
-        "staff.public_naming",
-        id.to_string(),
-        move |c| Ok(staff::set_public_naming(c, &id, allowed)?),
-    )
+    let subject = id.to_string();
+    audited(&state, &viewer, "staff.public_naming", subject, move |c| {
+        Ok(staff::set_public_naming(c, &id, allowed)?)
+    })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/staff/me?saved=1"))
-        .finish())
+    Ok(crate::web::see_other("/staff/me?saved=1"))
 }

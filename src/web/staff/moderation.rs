@@ -1,29 +1,26 @@
 //! The moderation queue and a story's moderation page (managers for their teams, admins).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::{audited, page};
+use super::{audited, page, page_with_status};
 use crate::app::AppState;
 use crate::db;
 use crate::db::ids::StoryId;
-use crate::domain::Role;
 use crate::domain::story::parse_tags;
 use crate::error::{AppError, FieldError};
 use crate::store::inbox::{self, Scope};
-use crate::store::moderation::{self, MailContext};
+use crate::store::moderation::{self, MailContext, Publication};
+use crate::web::extract::{CsrfForm, Manager, PathId, Viewer};
 use crate::web::forms;
-use crate::web::session::Viewer;
 
 async fn scope(state: &AppState, viewer: &Viewer) -> Result<Scope, AppError> {
-    viewer.require(&[Role::Manager, Role::Admin])?;
     let (person, role) = (viewer.staff.clone(), viewer.role);
     db::run(&state.pool, move |c| Ok(inbox::scope(c, &person, role)?)).await
 }
 
-pub async fn queue(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+pub async fn queue(state: web::Data<AppState>, viewer: Manager) -> Result<HttpResponse, AppError> {
     let scope = scope(&state, &viewer).await?;
     let items = db::run(&state.pool, move |c| Ok(moderation::queue(c, &scope)?)).await?;
     let mut ctx = tera::Context::new();
@@ -44,6 +41,8 @@ pub struct StoryForm {
     #[serde(default)]
     reason: String,
 }
+
+crate::csrf_field!(StoryForm);
 
 async fn render(
     state: &AppState,
@@ -77,130 +76,102 @@ async fn render(
     ctx.insert("story", &story);
     ctx.insert("form", form.unwrap_or(&current));
     forms::insert_errors(&mut ctx, errors);
-    let mut res = page("staff/story.html", ctx, viewer, None, "queue")?;
-    *res.status_mut() = status;
-    Ok(res)
+    page_with_status("staff/story.html", ctx, viewer, "queue", status)
 }
 
+/// A malformed id is 404 before the role is checked.
 pub async fn show(
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
+    id: PathId<StoryId>,
+    viewer: Manager,
 ) -> Result<HttpResponse, AppError> {
-    let id = StoryId::parse(&id).ok_or(AppError::NotFound)?;
-    render(&state, &viewer, id, None, &[], StatusCode::OK).await
+    render(&state, &viewer, id.into_inner(), None, &[], StatusCode::OK).await
 }
 
-fn done(id: &StoryId) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, format!("/staff/stories/{id}")))
-        .finish()
+/// What a moderator decides about a story: the last segment of its URL.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Publish,
+    Decline,
+    Unpublish,
 }
 
-/// The shape of every moderation action: check, run with its audit entry, show the result.
-async fn act(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<StoryForm>,
-    action: &'static str,
-) -> Result<HttpResponse, AppError> {
-    viewer.check_csrf(&state, &form.csrf)?;
-    let scope = scope(&state, &viewer).await?;
-    let id = StoryId::parse(&id).ok_or(AppError::NotFound)?;
-    let form = form.into_inner();
-    let tags = match parse_tags(&form.tags) {
-        Ok(tags) => tags,
-        Err(e) => {
-            let errors = [FieldError::new("tags", e.0)];
-            return render(
-                &state,
-                &viewer,
-                id,
-                Some(&form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+#[derive(Debug, Deserialize)]
+pub struct DecisionPath {
+    decision: Decision,
+}
+
+impl Decision {
+    fn action(self) -> &'static str {
+        match self {
+            Self::Publish => "story.publish",
+            Self::Decline => "story.decline",
+            Self::Unpublish => "story.unpublish",
         }
-    };
+    }
+}
+
+/// Carries out the decision, with its audit entry (and the emails it sends).
+async fn decide(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &StoryId,
+    decision: Decision,
+    form: &StoryForm,
+    publication: Publication,
+) -> Result<(), AppError> {
+    let scope = scope(state, viewer).await?;
     let (me, secret, base) = (
         viewer.id().clone(),
         state.secret_key.clone(),
         state.settings.base_url.clone(),
     );
-    let (target, body, reason, featured) = (
-        id.clone(),
-        form.body.clone(),
-        form.reason.clone(),
-        form.featured == "on",
-    );
-    let result = audited(&req, &state, &viewer, action, id.to_string(), move |c| {
+    let (target, reason) = (id.clone(), form.reason.clone());
+    audited(state, viewer, decision.action(), id.to_string(), move |c| {
         let ctx = MailContext {
             secret: &secret,
             base_url: &base,
         };
-        match action {
-            "story.publish" => {
-                let publication = moderation::Publication {
-                    body,
-                    tags,
-                    featured,
-                };
-                moderation::publish(c, &scope, &me, &target, &publication, &ctx)
-            }
-            "story.decline" => moderation::decline(c, &scope, &me, &target, &reason, &ctx),
-            _ => moderation::unpublish(c, &scope, &me, &target),
-        }
+        Ok(match decision {
+            Decision::Publish => moderation::publish(c, &scope, &me, &target, &publication, &ctx),
+            Decision::Decline => moderation::decline(c, &scope, &me, &target, &reason, &ctx),
+            Decision::Unpublish => moderation::unpublish(c, &scope, &me, &target),
+        }?)
     })
-    .await;
-    match result {
+    .await
+}
+
+/// `POST /staff/stories/ID/publish|decline|unpublish`.
+pub async fn act(
+    state: web::Data<AppState>,
+    form: CsrfForm<StoryForm>,
+    viewer: Manager,
+    id: PathId<StoryId>,
+    path: web::Path<DecisionPath>,
+) -> Result<HttpResponse, AppError> {
+    let (form, id) = (form.into_inner(), id.into_inner());
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let tags = match parse_tags(&form.tags) {
+        Ok(tags) => tags,
+        Err(e) => {
+            let errors = [FieldError::new("tags", e.0)];
+            return render(&state, &viewer, id, Some(&form), &errors, unprocessable).await;
+        }
+    };
+    let publication = Publication {
+        body: form.body.clone(),
+        tags,
+        featured: form.featured == "on",
+    };
+    match decide(&state, &viewer, &id, path.decision, &form, publication).await {
         Ok(()) => {
             state.mail_wakeup.notify_one();
-            Ok(done(&id))
+            Ok(crate::web::see_other(&format!("/staff/stories/{id}")))
         }
         Err(AppError::Invalid(errors)) => {
-            render(
-                &state,
-                &viewer,
-                id,
-                Some(&form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render(&state, &viewer, id, Some(&form), &errors, unprocessable).await
         }
         Err(e) => Err(e),
     }
-}
-
-pub async fn publish(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<StoryForm>,
-) -> Result<HttpResponse, AppError> {
-    act(req, state, viewer, id, form, "story.publish").await
-}
-
-pub async fn decline(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<StoryForm>,
-) -> Result<HttpResponse, AppError> {
-    act(req, state, viewer, id, form, "story.decline").await
-}
-
-pub async fn unpublish(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<StoryForm>,
-) -> Result<HttpResponse, AppError> {
-    act(req, state, viewer, id, form, "story.unpublish").await
 }

@@ -1,22 +1,20 @@
 //! The email outbox, for admins: every email with its status, attempts and the mail
 //! server's last answer; counts by status; a dead email can be sent again.
 
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{audited, page};
 use crate::app::AppState;
 use crate::db;
 use crate::db::ids::OutboxId;
-use crate::domain::Role;
+use crate::domain::OutboxStatus;
 use crate::error::AppError;
-use crate::store::outbox;
-use crate::web::session::Viewer;
+use crate::store::outbox::{self, Listed};
+use crate::web::extract::{Admin, CsrfForm, CsrfOnly, PathId};
 
 const PAGE: i64 = 100;
-const STATUSES: [&str; 3] = ["pending", "sent", "dead"];
 
 #[derive(Debug, Default, Deserialize)]
 pub struct OutboxQuery {
@@ -26,101 +24,89 @@ pub struct OutboxQuery {
     before: String,
 }
 
+/// The query string of the outbox's next page.
+#[derive(Serialize)]
+struct NextPage<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    before: String,
+}
+
+/// One email as the page shows it.
+fn row(r: &Listed) -> serde_json::Value {
+    json!({
+        "id": r.id.to_string(),
+        "template": r.template.replace('_', " "),
+        "recipient": r.recipient,
+        "subject": r.subject,
+        "status": r.status,
+        "attempts": r.attempts,
+        "last_error": r.last_error,
+        "created": r.created_at.format("%-d %b %Y %H:%M").to_string(),
+        "when": match (&r.sent_at, r.status) {
+            (Some(at), _) => format!("sent {}", at.format("%-d %b %H:%M")),
+            (None, OutboxStatus::Pending) => format!("next try {}", r.next_attempt_at.format("%-d %b %H:%M")),
+            _ => String::new(),
+        },
+    })
+}
+
 pub async fn list(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    viewer: Admin,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
-    let status = STATUSES
+    let status = OutboxStatus::ALL
         .iter()
-        .find(|s| **s == query.status)
-        .map(|s| s.to_string());
+        .copied()
+        .find(|s| s.as_str() == query.status);
     let before = OutboxId::parse(&query.before);
-    let filter = status.clone();
     let (counts, rows) = db::run(&state.pool, move |c| {
         Ok((
             outbox::counts(c)?,
-            outbox::list(c, filter.as_deref(), before.as_ref(), PAGE)?,
+            outbox::list(c, status, before.as_ref(), PAGE)?,
         ))
     })
     .await?;
-    let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    let count = |s: OutboxStatus| counts.iter().find(|(k, _)| *k == s).map_or(0, |(_, n)| *n);
     let next = (rows.len() as i64 == PAGE).then(|| {
-        let last = rows.last().map(|r| r.id.to_string()).unwrap_or_default();
-        match &status {
-            Some(s) => format!("/staff/outbox?status={s}&before={last}"),
-            None => format!("/staff/outbox?before={last}"),
-        }
+        let page = NextPage {
+            status: status.map(OutboxStatus::as_str),
+            before: rows.last().map(|r| r.id.to_string()).unwrap_or_default(),
+        };
+        crate::web::with_query("/staff/outbox", &page)
     });
-    let emails: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id.to_string(),
-                "template": r.template.replace('_', " "),
-                "recipient": r.recipient,
-                "subject": r.subject,
-                "status": r.status,
-                "attempts": r.attempts,
-                "last_error": r.last_error,
-                "created": r.created_at.format("%-d %b %Y %H:%M").to_string(),
-                "when": match (&r.sent_at, r.status.as_str()) {
-                    (Some(at), _) => format!("sent {}", at.format("%-d %b %H:%M")),
-                    (None, "pending") => format!("next try {}", r.next_attempt_at.format("%-d %b %H:%M")),
-                    _ => String::new(),
-                },
-            })
-        })
-        .collect();
     let mut ctx = tera::Context::new();
-    ctx.insert(
-        "counts",
-        &json!({"pending": count("pending"), "sent": count("sent"), "dead": count("dead")}),
-    );
+    let counts: serde_json::Map<String, serde_json::Value> = OutboxStatus::ALL
+        .iter()
+        .map(|s| (s.to_string(), json!(count(*s))))
+        .collect();
+    ctx.insert("counts", &counts);
     ctx.insert("status", &status);
-    ctx.insert("emails", &emails);
+    ctx.insert("emails", &rows.iter().map(row).collect::<Vec<_>>());
     ctx.insert("next", &next);
     ctx.insert("mailer", &state.settings.smtp_url.is_some());
     page("staff/outbox.html", ctx, &viewer, None, "outbox")
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct RetryForm {
-    #[serde(default)]
-    csrf: String,
-}
-
+/// The token and the role are both checked before this runs.
 pub async fn retry(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<RetryForm>,
+    _form: CsrfForm<CsrfOnly>,
+    viewer: Admin,
+    id: PathId<OutboxId>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.check_csrf(&state, &form.csrf)?;
-    viewer.require(&[Role::Admin])?;
-    let id = OutboxId::parse(&id).ok_or(AppError::NotFound)?;
-    let target = id.clone();
-    audited(
-        &req,
-        &state,
-        &viewer,
-        "email.retry",
-        id.to_string(),
-        move |c| {
-            if outbox::retry_dead(c, &target, crate::store::now())? {
-                Ok(())
-            } else {
-                Err(AppError::Conflict(
-                    "Only an email that could not be delivered can be sent again.".into(),
-                ))
-            }
-        },
-    )
+    let target = id.0.clone();
+    audited(&state, &viewer, "email.retry", id.to_string(), move |c| {
+        if outbox::retry_dead(c, &target, crate::store::now())? {
+            Ok(())
+        } else {
+            Err(AppError::Conflict(
+                "Only an email that could not be delivered can be sent again.".into(),
+            ))
+        }
+    })
     .await?;
     state.mail_wakeup.notify_one();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/staff/outbox?status=dead"))
-        .finish())
+    Ok(crate::web::see_other("/staff/outbox?status=dead"))
 }

@@ -2,19 +2,21 @@
 //! (`/password/forgot`, `/password/reset/TOKEN`). Responses never reveal whether an
 //! address has an account.
 
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::{self, write_tx};
 use crate::domain::{Email, Password};
 use crate::error::{AppError, FieldError};
+use crate::store::staff::{self, Staff as Person};
 use crate::store::tokens::{self, TokenKind};
-use crate::store::{accounts, audit, staff};
-use crate::web::abuse::client_ip;
-use crate::web::{forms, session};
+use crate::store::{accounts, audit};
+use crate::web::extract::ClientIp;
+use crate::web::{forms, see_other, session};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PasswordForm {
@@ -24,10 +26,6 @@ pub struct PasswordForm {
     password_confirm: String,
     #[serde(default)]
     form_token: String,
-}
-
-fn well_formed(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn expired(kind: TokenKind) -> AppError {
@@ -69,16 +67,38 @@ fn render_form(
     ctx.insert("name", &name);
     ctx.insert("form_token", &forms::form_token(state));
     forms::insert_errors(&mut ctx, errors);
-    let mut res = forms::page_with_status("staff/password.html", &ctx, status)?;
-    res.headers_mut().insert(
-        actix_web::http::header::REFERRER_POLICY,
-        actix_web::http::header::HeaderValue::from_static("no-referrer"),
-    );
-    Ok(res)
+    forms::private_page("staff/password.html", &ctx, status)
 }
 
-async fn show(state: &AppState, kind: TokenKind, token: String) -> Result<HttpResponse, AppError> {
-    if !well_formed(&token) {
+/// The link a password is chosen from: an invitation (`/invite/TOKEN`) or a reset
+/// (`/password/reset/TOKEN`).
+pub struct Link {
+    kind: TokenKind,
+    token: String,
+}
+
+impl FromRequest for Link {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let kind = if req.path().starts_with("/invite/") {
+            TokenKind::Invitation
+        } else {
+            TokenKind::PasswordReset
+        };
+        let token = web::Path::<String>::extract(req).into_inner();
+        std::future::ready(token.map(|token| Self {
+            kind,
+            token: token.into_inner(),
+        }))
+    }
+}
+
+/// `GET /invite/TOKEN` and `GET /password/reset/TOKEN`.
+pub async fn show(state: web::Data<AppState>, link: Link) -> Result<HttpResponse, AppError> {
+    let Link { kind, token } = link;
+    if !crate::store::is_token(&token) {
         return Err(expired(kind));
     }
     let peeked = token.clone();
@@ -90,28 +110,22 @@ async fn show(state: &AppState, kind: TokenKind, token: String) -> Result<HttpRe
     })
     .await?
     .ok_or_else(|| expired(kind))?;
-    render_form(state, kind, &token, Some(&person.name), &[], StatusCode::OK)
+    render_form(
+        &state,
+        kind,
+        &token,
+        Some(&person.name),
+        &[],
+        StatusCode::OK,
+    )
 }
 
-async fn submit(
-    req: &HttpRequest,
-    state: &AppState,
-    kind: TokenKind,
-    token: String,
-    form: PasswordForm,
-) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(req, state).await?;
-    if !well_formed(&token) {
-        return Err(expired(kind));
-    }
+/// The new password, or what to fix; a genuine form token is spent only when all is well.
+async fn check(state: &AppState, form: &PasswordForm) -> Result<Password, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let nonce = match forms::check_human(state, &form.form_token, "") {
-        Ok(nonce) => Some(nonce),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+    let nonce = forms::check_human(state, &form.form_token, "")
+        .map_err(|e| errors.push(e))
+        .ok();
     let password = Password::parse(&form.password);
     match &password {
         Err(e) => errors.push(FieldError::new("password", e.0.clone())),
@@ -128,26 +142,23 @@ async fn submit(
     {
         errors.push(e);
     }
-    let password = match password {
-        Ok(p) if errors.is_empty() => p,
-        _ => {
-            return render_form(
-                state,
-                kind,
-                &token,
-                None,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
-    };
-    let hash = web::block(move || password.hash())
-        .await?
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e.0)))?;
-    let ip = client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
-    let person = db::run(&state.pool, move |c| {
+    match password {
+        Ok(p) if errors.is_empty() => Ok(p),
+        _ => Err(errors),
+    }
+}
+
+/// Sets the password the link is for (spending the link) with its audit entry: who it was.
+async fn set_password(
+    state: &AppState,
+    link: Link,
+    hash: String,
+    ip: ClientIp,
+) -> Result<Person, AppError> {
+    let (kind, ip) = (link.kind, ip.text());
+    db::run(&state.pool, move |c| {
         write_tx(c, |c| {
-            let person = accounts::set_password_with(c, kind, &token, &hash)?
+            let person = accounts::set_password_with(c, kind, &link.token, &hash)?
                 .ok_or_else(|| expired(kind))?;
             let actor = audit::Actor::Staff {
                 id: person.id.clone(),
@@ -157,73 +168,44 @@ async fn submit(
                 TokenKind::Invitation => "staff.accept_invitation",
                 _ => "staff.reset_password",
             };
-            audit::record(
-                c,
-                &actor,
-                action,
-                Some(person.id.as_str()),
-                None,
-                ip.as_deref(),
-            )?;
+            let subject = Some(person.id.as_str());
+            audit::record(c, &actor, action, subject, None, ip.as_deref())?;
             Ok(person)
         })
     })
-    .await?;
+    .await
+}
+
+/// `POST /invite/TOKEN` (signs the new colleague in) and `POST /password/reset/TOKEN`.
+pub async fn submit(
+    state: web::Data<AppState>,
+    ip: ClientIp,
+    link: Link,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    forms::rate_limit(&state, ip).await?;
+    if !crate::store::is_token(&link.token) {
+        return Err(expired(link.kind));
+    }
+    let password = match check(&state, &form).await {
+        Ok(password) => password,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_form(&state, link.kind, &link.token, None, &errors, status);
+        }
+    };
+    let hash = web::block(move || password.hash())
+        .await?
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e.0)))?;
+    let kind = link.kind;
+    let person = set_password(&state, link, hash, ip).await?;
     Ok(match kind {
         TokenKind::Invitation => HttpResponse::SeeOther()
-            .cookie(session::start(state, &person))
+            .cookie(session::start(&state, &person))
             .insert_header((LOCATION, "/staff"))
             .finish(),
-        _ => HttpResponse::SeeOther()
-            .insert_header((LOCATION, "/login?reset=1"))
-            .finish(),
+        _ => see_other("/login?reset=1"),
     })
-}
-
-pub async fn invite_show(
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    show(&state, TokenKind::Invitation, token.into_inner()).await
-}
-
-pub async fn invite_submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    form: web::Form<PasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    submit(
-        &req,
-        &state,
-        TokenKind::Invitation,
-        token.into_inner(),
-        form.into_inner(),
-    )
-    .await
-}
-
-pub async fn reset_show(
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    show(&state, TokenKind::PasswordReset, token.into_inner()).await
-}
-
-pub async fn reset_submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    form: web::Form<PasswordForm>,
-) -> Result<HttpResponse, AppError> {
-    submit(
-        &req,
-        &state,
-        TokenKind::PasswordReset,
-        token.into_inner(),
-        form.into_inner(),
-    )
-    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -255,35 +237,22 @@ pub async fn forgot_show(state: web::Data<AppState>) -> Result<HttpResponse, App
 
 /// The same answer whether or not the address has an account.
 pub async fn forgot_submit(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    ip: ClientIp,
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state).await?;
+    forms::rate_limit(&state, ip).await?;
     let checked = match forms::check_human(&state, &form.form_token, "") {
         Ok(nonce) => forms::spend(&state, nonce).await,
         Err(e) => Err(e),
     };
-    if let Err(e) = checked {
-        return render_forgot(
-            &state,
-            &form.email,
-            false,
-            &[e],
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-    let email = match Email::parse(&form.email) {
-        Ok(e) => e,
-        Err(e) => {
-            let error = FieldError::new("email", e.0);
-            return render_forgot(
-                &state,
-                &form.email,
-                false,
-                &[error],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+    let email =
+        checked.and_then(|()| Email::parse(&form.email).map_err(|e| FieldError::new("email", e.0)));
+    let email = match email {
+        Ok(email) => email,
+        Err(error) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_forgot(&state, &form.email, false, &[error], status);
         }
     };
     // Queued, not served here: the answer takes the same time whether or not the address

@@ -9,7 +9,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::store::inbox::{self, Scope};
 use crate::store::{portfolio, staff};
-use crate::web::session::Viewer;
+use crate::web::extract::{Staff, Viewer};
 
 async fn render(
     state: &AppState,
@@ -40,13 +40,13 @@ async fn render(
     page("staff/portfolio.html", ctx, viewer, None, "stats")
 }
 
-pub async fn mine(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+pub async fn mine(state: web::Data<AppState>, viewer: Staff) -> Result<HttpResponse, AppError> {
     render(&state, &viewer, None).await
 }
 
 pub async fn of_rep(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    viewer: Staff,
     handle: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     render(&state, &viewer, Some(handle.into_inner())).await

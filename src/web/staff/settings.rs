@@ -4,18 +4,16 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{audited, page};
+use super::{audited, page_with_status};
 use crate::app::AppState;
 use crate::db;
-use crate::domain::Role;
 use crate::error::{AppError, FieldError};
 use crate::store::settings;
+use crate::web::extract::{Admin, CsrfForm, Viewer};
 use crate::web::forms;
-use crate::web::session::Viewer;
 
 async fn render(
     state: &AppState,
@@ -43,13 +41,10 @@ async fn render(
     let mut ctx = tera::Context::new();
     ctx.insert("values", &values);
     forms::insert_errors(&mut ctx, errors);
-    let mut res = page("staff/settings.html", ctx, viewer, None, "settings")?;
-    *res.status_mut() = status;
-    Ok(res)
+    page_with_status("staff/settings.html", ctx, viewer, "settings", status)
 }
 
-pub async fn show(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
+pub async fn show(state: web::Data<AppState>, viewer: Admin) -> Result<HttpResponse, AppError> {
     render(&state, &viewer, None, &[], StatusCode::OK).await
 }
 
@@ -68,6 +63,8 @@ pub struct SettingsForm {
     #[serde(default)]
     complaint_retention_days: String,
 }
+
+crate::csrf_field!(SettingsForm);
 
 fn whole(
     field: &str,
@@ -91,14 +88,10 @@ fn whole(
     }
 }
 
-pub async fn update(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    form: web::Form<SettingsForm>,
-) -> Result<HttpResponse, AppError> {
-    viewer.check_csrf(&state, &form.csrf)?;
-    viewer.require(&[Role::Admin])?;
+/// The values to store, or the errors with the values to show again.
+type Parsed = Result<Vec<(&'static str, i64)>, (Vec<FieldError>, HashMap<String, String>)>;
+
+fn parse(form: &SettingsForm) -> Parsed {
     let mut errors = Vec::new();
     let due = whole(
         "complaint_due_hours",
@@ -113,7 +106,7 @@ pub async fn update(
         &mut errors,
     );
     let flag = |v: &str| i64::from(v == "on");
-    let values = [
+    let values = vec![
         (settings::COMPLAINT_DUE_HOURS.0, due),
         (
             settings::COMPLAINT_TO_REP_AT_ONCE.0,
@@ -123,31 +116,39 @@ pub async fn update(
         (settings::LEADERBOARD.0, flag(&form.leaderboard)),
         (settings::COMPLAINT_RETENTION_DAYS.0, keep),
     ];
-    if !errors.is_empty() {
-        let mut shown: HashMap<String, String> = values
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        shown.insert(
-            "complaint_due_hours".into(),
-            form.complaint_due_hours.clone(),
-        );
-        shown.insert(
-            "complaint_retention_days".into(),
-            form.complaint_retention_days.clone(),
-        );
-        return render(
-            &state,
-            &viewer,
-            Some(shown),
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    if errors.is_empty() {
+        return Ok(values);
     }
+    let mut shown: HashMap<String, String> = values
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    shown.insert(
+        "complaint_due_hours".into(),
+        form.complaint_due_hours.clone(),
+    );
+    shown.insert(
+        "complaint_retention_days".into(),
+        form.complaint_retention_days.clone(),
+    );
+    Err((errors, shown))
+}
+
+/// The token and the role are both checked before this runs.
+pub async fn update(
+    state: web::Data<AppState>,
+    form: CsrfForm<SettingsForm>,
+    viewer: Admin,
+) -> Result<HttpResponse, AppError> {
+    let values = match parse(&form) {
+        Ok(values) => values,
+        Err((errors, shown)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&state, &viewer, Some(shown), &errors, status).await;
+        }
+    };
     let detail: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
     audited(
-        &req,
         &state,
         &viewer,
         "settings.update",
@@ -160,7 +161,5 @@ pub async fn update(
         },
     )
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/staff/settings?saved=1"))
-        .finish())
+    Ok(crate::web::see_other("/staff/settings?saved=1"))
 }

@@ -7,14 +7,14 @@ use serde::Deserialize;
 use super::charts;
 use super::page;
 use crate::app::AppState;
-use crate::db;
 use crate::db::ids::TeamId;
+use crate::db::{self, DbConn};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::store::inbox::{self, Scope};
 use crate::store::settings;
 use crate::store::stats::{self, Subject};
-use crate::web::session::Viewer;
+use crate::web::extract::Staff;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct StatsQuery {
@@ -37,9 +37,26 @@ pub fn narrowed(scope: &Scope, team: &str) -> Result<Subject, AppError> {
     }
 }
 
+/// The teams a viewer may narrow the stats to: (id, name).
+fn teams_in(c: &mut DbConn, scope: &Scope) -> Result<Vec<(String, String)>, AppError> {
+    let visible = |id: &TeamId| match scope {
+        Scope::Own(..) => false,
+        Scope::Teams(_, ids) => ids.contains(id),
+        Scope::All => true,
+    };
+    if matches!(scope, Scope::Own(..)) {
+        return Ok(Vec::new());
+    }
+    Ok(crate::store::teams::list(c)?
+        .into_iter()
+        .filter(|t| visible(&t.id))
+        .map(|t| (t.id.to_string(), t.name))
+        .collect())
+}
+
 pub async fn show(
     state: web::Data<AppState>,
-    viewer: Viewer,
+    viewer: Staff,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (person, role, team) = (viewer.staff.clone(), viewer.role, query.team.clone());
@@ -48,19 +65,7 @@ pub async fn show(
         let subject = narrowed(&scope, &team)?;
         let ranking = role != Role::Rep && settings::number(c, settings::LEADERBOARD)? != 0;
         let stats = stats::compute(c, &subject, crate::store::now(), ranking)?;
-        let teams: Vec<(String, String)> = match &scope {
-            Scope::Own(..) => Vec::new(),
-            Scope::Teams(_, ids) => crate::store::teams::list(c)?
-                .into_iter()
-                .filter(|t| ids.contains(&t.id))
-                .map(|t| (t.id.to_string(), t.name))
-                .collect(),
-            Scope::All => crate::store::teams::list(c)?
-                .into_iter()
-                .map(|t| (t.id.to_string(), t.name))
-                .collect(),
-        };
-        Ok((stats, teams))
+        Ok((stats, teams_in(c, &scope)?))
     })
     .await?;
     let mut ctx = tera::Context::new();

@@ -2,21 +2,20 @@
 //! customers, but their notes stay.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{audited, page};
+use super::{audited, page_with_status};
 use crate::app::AppState;
 use crate::db::ids::{StaffId, TeamId};
 use crate::db::{self, DbConn, write_tx};
 use crate::domain::{Role, TeamName};
 use crate::error::{AppError, FieldError};
+use crate::store::audit::Actor;
 use crate::store::{audit, staff, teams};
-use crate::web::abuse::client_ip;
-use crate::web::forms;
-use crate::web::session::Viewer;
+use crate::web::extract::{Admin, CsrfForm, PathId, Viewer};
+use crate::web::{forms, see_other};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct TeamForm {
@@ -29,6 +28,16 @@ pub struct TeamForm {
     #[serde(default)]
     parent: String,
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ActiveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    active: String,
+}
+
+crate::csrf_field!(TeamForm, ActiveForm);
 
 fn lists(c: &mut DbConn) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>), AppError> {
     let all = teams::list(c)?;
@@ -52,21 +61,25 @@ fn lists(c: &mut DbConn) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Valu
         .collect();
     let managers = people
         .iter()
-        .filter(|(s, _)| s.active && s.role != Role::Rep.as_str())
+        .filter(|(s, _)| s.active && s.role != Role::Rep)
         .map(|(s, _)| json!({"id": s.id, "name": s.name}))
         .collect();
     Ok((rows, managers))
 }
 
+/// The list of teams (with the form to add one), or one team's page.
 async fn render(
     state: &AppState,
     viewer: &Viewer,
-    template: &str,
     team: Option<TeamId>,
     form: &TeamForm,
     errors: &[FieldError],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let template = match team {
+        Some(_) => "staff/team.html",
+        None => "staff/teams.html",
+    };
     let ((rows, managers), current) = db::run(&state.pool, move |c| {
         let current = match &team {
             Some(id) => Some(teams::find(c, id).map_err(AppError::from)?),
@@ -84,27 +97,20 @@ async fn render(
         &current.map(|t| json!({"id": t.id, "name": t.name, "active": t.active})),
     );
     forms::insert_errors(&mut ctx, errors);
-    let mut res = page(template, ctx, viewer, None, "teams")?;
-    *res.status_mut() = status;
-    Ok(res)
+    page_with_status(template, ctx, viewer, "teams", status)
 }
 
-pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
-    render(
-        &state,
-        &viewer,
-        "staff/teams.html",
-        None,
-        &TeamForm::default(),
-        &[],
-        StatusCode::OK,
-    )
-    .await
+pub async fn list(state: web::Data<AppState>, viewer: Admin) -> Result<HttpResponse, AppError> {
+    let form = TeamForm::default();
+    render(&state, &viewer, None, &form, &[], StatusCode::OK).await
 }
 
-fn parse(form: &TeamForm) -> Result<(TeamName, Option<StaffId>, Option<TeamId>), Vec<FieldError>> {
-    let name = TeamName::parse(&form.name).map_err(|e| vec![FieldError::new("name", e.0)])?;
+/// What the form asks for: the name, the manager and the parent team.
+type Parsed = (TeamName, Option<StaffId>, Option<TeamId>);
+
+fn parse(form: &TeamForm) -> Result<Parsed, AppError> {
+    let name = TeamName::parse(&form.name)
+        .map_err(|e| AppError::Invalid(vec![FieldError::new("name", e.0)]))?;
     Ok((
         name,
         StaffId::parse(&form.manager),
@@ -112,77 +118,43 @@ fn parse(form: &TeamForm) -> Result<(TeamName, Option<StaffId>, Option<TeamId>),
     ))
 }
 
-fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((LOCATION, to))
-        .finish()
+/// Adds the team (a name not taken yet) with its audit entry.
+fn add(c: &mut DbConn, team: Parsed, actor: &Actor, ip: Option<&str>) -> Result<(), AppError> {
+    let (name, manager, parent) = team;
+    write_tx(c, |c| {
+        if teams::find_by_name(c, &name)?.is_some() {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "name",
+                format!("There is already a team called {name}."),
+            )]));
+        }
+        let team = teams::create(c, &name, parent.as_ref())?;
+        if manager.is_some() {
+            teams::update(c, &team.id, &name, manager.as_ref(), parent.as_ref())?;
+        }
+        let (subject, detail) = (Some(team.id.as_str()), Some(name.as_str()));
+        audit::record(c, actor, "team.create", subject, detail, ip)?;
+        Ok(())
+    })
 }
 
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    form: web::Form<TeamForm>,
+    viewer: Admin,
+    form: CsrfForm<TeamForm>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
-    viewer.check_csrf(&state, &form.csrf)?;
-    let form = form.into_inner();
-    let (name, manager, parent) = match parse(&form) {
-        Ok(v) => v,
-        Err(errors) => {
-            return render(
-                &state,
-                &viewer,
-                "staff/teams.html",
-                None,
-                &form,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+    let created = match parse(&form) {
+        Ok(team) => {
+            let (actor, ip) = (viewer.actor(), viewer.ip.text());
+            db::run(&state.pool, move |c| add(c, team, &actor, ip.as_deref())).await
         }
+        Err(e) => Err(e),
     };
-    let (actor, ip) = (
-        viewer.actor(),
-        client_ip(&req, &state.settings.trusted_proxies).map(|i| i.to_string()),
-    );
-    let created = db::run(&state.pool, move |c| {
-        write_tx(c, |c| {
-            if teams::find_by_name(c, &name)?.is_some() {
-                return Err(AppError::Invalid(vec![FieldError::new(
-                    "name",
-                    format!("There is already a team called {name}."),
-                )]));
-            }
-            let team = teams::create(c, &name, parent.as_ref())?;
-            if manager.is_some() {
-                teams::update(c, &team.id, &name, manager.as_ref(), parent.as_ref())?;
-            }
-            audit::record(
-                c,
-                &actor,
-                "team.create",
-                Some(team.id.as_str()),
-                Some(name.as_str()),
-                ip.as_deref(),
-            )?;
-            Ok(team.id)
-        })
-    })
-    .await;
     match created {
-        Ok(_) => Ok(see_other("/staff/teams".into())),
+        Ok(()) => Ok(see_other("/staff/teams")),
         Err(AppError::Invalid(errors)) => {
-            render(
-                &state,
-                &viewer,
-                "staff/teams.html",
-                None,
-                &form,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render(&state, &viewer, None, &form, &errors, status).await
         }
         Err(e) => Err(e),
     }
@@ -190,12 +162,10 @@ pub async fn create(
 
 pub async fn edit(
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
+    viewer: Admin,
+    id: PathId<TeamId>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
-    let id = TeamId::parse(&id).ok_or(AppError::NotFound)?;
-    let lookup = id.clone();
+    let lookup = id.0.clone();
     let team = db::run(&state.pool, move |c| {
         teams::find(c, &lookup).map_err(AppError::from)
     })
@@ -206,105 +176,60 @@ pub async fn edit(
         parent: team.parent_id.map(|p| p.to_string()).unwrap_or_default(),
         ..TeamForm::default()
     };
-    render(
-        &state,
-        &viewer,
-        "staff/team.html",
-        Some(id),
-        &form,
-        &[],
-        StatusCode::OK,
-    )
-    .await
+    render(&state, &viewer, Some(id.0), &form, &[], StatusCode::OK).await
 }
 
 pub async fn update(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<TeamForm>,
+    viewer: Admin,
+    form: CsrfForm<TeamForm>,
+    id: PathId<TeamId>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
-    viewer.check_csrf(&state, &form.csrf)?;
-    let id = TeamId::parse(&id).ok_or(AppError::NotFound)?;
-    let form = form.into_inner();
-    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    let (name, manager, parent) = match parse(&form) {
-        Ok(v) => v,
-        Err(errors) => {
-            return render(
-                &state,
-                &viewer,
-                "staff/team.html",
-                Some(id),
-                &form,
-                &errors,
-                unprocessable,
-            )
-            .await;
-        }
-    };
-    let target = id.clone();
-    let result = audited(
-        &req,
-        &state,
-        &viewer,
-        "team.update",
-        id.to_string(),
-        move |c| {
-            teams::find(c, &target)?;
-            teams::update(c, &target, &name, manager.as_ref(), parent.as_ref())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(see_other("/staff/teams".into())),
-        Err(AppError::Invalid(errors)) => {
-            render(
-                &state,
-                &viewer,
-                "staff/team.html",
-                Some(id),
-                &form,
-                &errors,
-                unprocessable,
-            )
+    let id = id.into_inner();
+    let updated = match parse(&form) {
+        Ok((name, manager, parent)) => {
+            let target = id.clone();
+            audited(&state, &viewer, "team.update", id.to_string(), move |c| {
+                teams::find(c, &target)?;
+                Ok(teams::update(
+                    c,
+                    &target,
+                    &name,
+                    manager.as_ref(),
+                    parent.as_ref(),
+                )?)
+            })
             .await
+        }
+        Err(e) => Err(e),
+    };
+    match updated {
+        Ok(()) => Ok(see_other("/staff/teams")),
+        Err(AppError::Invalid(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render(&state, &viewer, Some(id), &form, &errors, status).await
         }
         Err(e) => Err(e),
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ActiveForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    active: String,
-}
-
 pub async fn set_active(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    form: web::Form<ActiveForm>,
+    viewer: Admin,
+    form: CsrfForm<ActiveForm>,
+    id: PathId<TeamId>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require(&[Role::Admin])?;
-    viewer.check_csrf(&state, &form.csrf)?;
-    let id = TeamId::parse(&id).ok_or(AppError::NotFound)?;
     let active = form.active == "1";
     let action = if active {
         "team.reactivate"
     } else {
         "team.deactivate"
     };
-    let target = id.clone();
-    audited(&req, &state, &viewer, action, id.to_string(), move |c| {
+    let target = id.0.clone();
+    audited(&state, &viewer, action, id.to_string(), move |c| {
         teams::find(c, &target)?;
         Ok(teams::set_active(c, &target, active)?)
     })
     .await?;
-    Ok(see_other(format!("/staff/teams/{id}")))
+    Ok(see_other(&format!("/staff/teams/{}", *id)))
 }

@@ -4,7 +4,8 @@
 //! complaint is acknowledged and resolved. Emails reach a real SMTP server. When a step
 //! fails, screenshots of both browsers go to `target/browser-failures/`.
 //!
-//! Skipped, with a note, where Chromium and chromedriver are not installed.
+//! Skipped, with a note, where Chromium and chromedriver are not on `PATH`; failed instead
+//! under `CI=true`.
 
 mod webdriver;
 
@@ -14,17 +15,16 @@ use std::time::Duration;
 
 use webdriver::{Browser, CONTROL, ENTER};
 
-use crate::helpers::{Backend, TestApp, seed_org, spawn_app};
-use crate::staff::set_passwords;
+use crate::helpers::builders::seed_org;
+use crate::helpers::staff::{PASSWORD, set_passwords};
+use crate::helpers::{Backend, TestApp, spawn_app};
 
 const WAIT: Duration = Duration::from_secs(15);
 
 fn skip_note() -> bool {
     if webdriver::installed().is_none() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "\nnote: chromium and chromedriver are not installed: the browser journeys are SKIPPED\n"
-        );
+        let why = "chromium and chromedriver are not on PATH";
+        crate::helpers::skip("the browser journeys", why);
         return true;
     }
     false
@@ -61,7 +61,7 @@ async fn send_form(b: &Browser, name: &str, email: &str, body: &str, consent: bo
 async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.goto(&app.url("/login")).await;
     b.fill("#email", email).await;
-    b.fill("#password", crate::staff::PASSWORD).await;
+    b.fill("#password", PASSWORD).await;
     b.keys(&ENTER.to_string()).await;
     b.wait_for_url("/staff").await;
 }

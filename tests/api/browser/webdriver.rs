@@ -14,10 +14,13 @@ pub const CONTROL: char = '\u{E009}';
 
 /// Where Debian puts them; `HEARD_TEST_CHROMIUM` / `HEARD_TEST_CHROMEDRIVER` override.
 pub fn installed() -> Option<(String, String)> {
-    let browser =
-        std::env::var("HEARD_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let driver =
-        std::env::var("HEARD_TEST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let find = |variable: &str, program: &str| {
+        std::env::var(variable)
+            .ok()
+            .or_else(|| crate::helpers::on_path(program).map(|p| p.to_string_lossy().into_owned()))
+    };
+    let browser = find("HEARD_TEST_CHROMIUM", "chromium")?;
+    let driver = find("HEARD_TEST_CHROMEDRIVER", "chromedriver")?;
     (std::path::Path::new(&browser).exists() && std::path::Path::new(&driver).exists())
         .then_some((browser, driver))
 }

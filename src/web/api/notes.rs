@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::db;
 use crate::domain::{Submission, SubmissionFields};
 use crate::error::{AppError, FieldError};
-use crate::store::intake::{self, IntakeContext, Outcome};
+use crate::store::intake::{Accepted, Outcome};
+use crate::web::extract::ClientIp;
 use crate::web::forms;
+use crate::web::public::notes::accept;
 
 /// `thanks` or `complaint` (documentation only: the handler reads text, so that a bad value
 /// is reported against its field).
@@ -90,7 +91,8 @@ pub struct ConsentIn {
 /// `consent.display`, and a `customer.name` unless shown as `anonymous`; `rep_handle` and
 /// `team` must name someone (or a team) here. Breaking any of them is a 422 naming the field.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct NewFeedback {
+#[schema(as = NewFeedback)]
+pub struct NewNote {
     #[schema(value_type = Kind, required = true, example = "thanks")]
     pub kind: Option<String>,
     /// The handle of the rep being thanked (from their personal link), if known: letters,
@@ -134,7 +136,8 @@ where
 
 /// The stored note.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FeedbackCreated {
+#[schema(as = FeedbackCreated)]
+pub struct NoteCreated {
     pub id: String,
     /// The human reference the customer can quote, like `H-7K3P9`.
     #[schema(example = "H-7K3P9")]
@@ -148,7 +151,8 @@ pub struct FeedbackCreated {
 /// The same note was stored a moment ago: it is not stored twice. Only its reference is
 /// given; its private link went to the address the note carries.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FeedbackRepeated {
+#[schema(as = FeedbackRepeated)]
+pub struct NoteRepeated {
     #[schema(example = "H-7K3P9")]
     pub reference: String,
     /// Always true.
@@ -239,12 +243,12 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
     post,
     path = "/api/v1/feedback",
     tag = "feedback",
-    request_body = NewFeedback,
+    request_body = NewNote,
     params(("Idempotency-Key" = Option<String>, Header, max_length = 200, min_length = 1, pattern = r"^[!-~]+$",
         description = "1 to 200 visible ASCII characters, such as a UUID. Retries with the same key from the same client within 24 hours return the first result instead of storing a duplicate.")),
     responses(
-        (status = 200, description = "The same note arrived moments ago and is not stored twice: its reference only (its private link goes again to the note's own address, at most once an hour)", body = FeedbackRepeated),
-        (status = 201, description = "Stored; its emails are queued (or, with `Idempotent-Replayed: true`, the first result for this key from this client)", body = FeedbackCreated,
+        (status = 200, description = "The same note arrived moments ago and is not stored twice: its reference only (its private link goes again to the note's own address, at most once an hour)", body = NoteRepeated),
+        (status = 201, description = "Stored; its emails are queued (or, with `Idempotent-Replayed: true`, the first result for this key from this client)", body = NoteCreated,
             headers(("Location" = String, description = "The receipt page"), ("Idempotent-Replayed" = String, description = "`true` when this is the first result again"))),
         (status = 400, description = "The body could not be read (too large for JSON, or broken)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The request is too large", body = Problem, content_type = "application/problem+json"),
@@ -257,19 +261,32 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
+    ip: ClientIp,
     body: web::Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state).await?;
+    forms::rate_limit(&state, ip).await?;
     let key = idempotency_key(&req)?;
-    let client = crate::web::abuse::client_ip(&req, &state.settings.trusted_proxies)
-        .map(|ip| crate::domain::throttle::client_of(ip).to_string());
-    let input: NewFeedback = serde_json::from_value(serde_json::Value::Object(body.into_inner()))
+    let client =
+        ip.0.map(|ip| crate::domain::throttle::client_of(ip).to_string());
+    let input: NewNote = serde_json::from_value(serde_json::Value::Object(body.into_inner()))
         .map_err(|e| {
-        AppError::Invalid(vec![FieldError::new(
-            "body",
-            format!("The JSON could not be read: {e}"),
-        )])
-    })?;
+            AppError::Invalid(vec![FieldError::new(
+                "body",
+                format!("The JSON could not be read: {e}"),
+            )])
+        })?;
+    let submission = submission(input)?;
+    let note = accept(&state, submission, client, None, key)
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid(errors) => rename(errors),
+            other => other,
+        })?;
+    Ok(answer(&state, note))
+}
+
+/// The note the request describes, or every field to fix (named as the API names them).
+fn submission(input: NewNote) -> Result<Submission, AppError> {
     let mut blank = Vec::new();
     let fields = SubmissionFields {
         kind: input.kind.unwrap_or_default(),
@@ -283,34 +300,21 @@ pub async fn create(
         interaction_date: given(input.interaction_date, "interaction_date", &mut blank),
         channel: given(input.channel, "channel", &mut blank),
     };
-    let parsed = Submission::parse(&fields, chrono::Utc::now().date_naive());
-    let submission = match parsed {
-        Ok(submission) if blank.is_empty() => submission,
-        Ok(_) => return Err(rename(blank)),
+    match Submission::parse(&fields, chrono::Utc::now().date_naive()) {
+        Ok(submission) if blank.is_empty() => Ok(submission),
+        Ok(_) => Err(rename(blank)),
         Err(mut errors) => {
             errors.retain(|e| !blank.iter().any(|b| b.field == e.field));
             blank.extend(errors);
-            return Err(rename(blank));
+            Err(rename(blank))
         }
-    };
-    let worker_state = state.clone();
-    let note = db::run(&state.pool, move |c| {
-        let ctx = IntakeContext {
-            secret: &worker_state.secret_key,
-            base_url: &worker_state.settings.base_url,
-            client,
-            form_nonce: None,
-        };
-        intake::accept(c, &ctx, &submission, key.as_deref())
-    })
-    .await
-    .map_err(|e| match e {
-        AppError::Invalid(errors) => rename(errors),
-        other => other,
-    })?;
-    state.mail_wakeup.notify_one();
+    }
+}
+
+/// 201 with the receipt's address; 200 with the reference alone for a repeat.
+fn answer(state: &AppState, note: Accepted) -> HttpResponse {
     let Some(token) = note.receipt_token else {
-        return Ok(HttpResponse::Ok().json(FeedbackRepeated {
+        return HttpResponse::Ok().json(NoteRepeated {
             reference: note.reference,
             duplicate: true,
             receipt_resent: matches!(
@@ -319,7 +323,7 @@ pub async fn create(
                     receipt_resent: true
                 }
             ),
-        }));
+        });
     };
     let receipt_url = format!("{}/receipt/{token}", state.settings.base_url);
     let mut res = HttpResponse::Created();
@@ -327,10 +331,10 @@ pub async fn create(
         res.insert_header(("Idempotent-Replayed", "true"));
     }
     res.insert_header(("Location", receipt_url.clone()));
-    Ok(res.json(FeedbackCreated {
+    res.json(NoteCreated {
         id: note.id.to_string(),
         reference: note.reference,
-        status: note.status,
+        status: note.status.to_string(),
         receipt_url,
-    }))
+    })
 }

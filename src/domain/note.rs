@@ -1,16 +1,14 @@
 //! What a customer writes: the kind of note, its words, how they want to be named, the channel.
 
-use std::fmt;
-
-use super::{Invalid, PersonName, text::has_invisible_trick};
+use super::{Invalid, PersonName, text::has_invisible_trick, text_enum::text_enum};
 
 /// A customer's words: up to 5,000 characters, line breaks kept (CRLF folded to LF),
 /// other control characters refused.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
-pub struct FeedbackBody(String);
+pub struct NoteBody(String);
 
-impl FeedbackBody {
+impl NoteBody {
     pub const MAX_CHARS: usize = 5000;
 
     pub fn parse(input: &str) -> Result<Self, Invalid> {
@@ -43,43 +41,9 @@ impl FeedbackBody {
     }
 }
 
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-
-            pub fn parse(input: &str) -> Result<Self, Invalid> {
-                match input.trim() {
-                    $($text => Ok(Self::$variant),)*
-                    _ => Err(Invalid::new(format!(
-                        concat!("Choose ", $what, ": {}."),
-                        [$($text),*].join(", ")
-                    ))),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use text_enum;
-
 text_enum!(
     /// A thank-you or a complaint.
-    FeedbackKind, "a kind of note" { Thanks = "thanks", Complaint = "complaint" }
+    NoteKind, "a kind of note" { Thanks = "thanks", Complaint = "complaint" }
 );
 
 text_enum!(
@@ -91,6 +55,20 @@ text_enum!(
     /// Where the customer met the rep.
     Channel, "a channel" {
         Phone = "phone", Chat = "chat", Email = "email", InPerson = "in_person", Other = "other",
+    }
+);
+
+text_enum!(
+    /// Where a note stands: waiting for a moderator (a thank-you its customer agreed to see
+    /// published), on the wall or not, withdrawn by its customer, or erased.
+    NoteStatus, "a status" {
+        Received = "received",
+        AwaitingModeration = "awaiting_moderation",
+        Published = "published",
+        Declined = "declined",
+        Unpublished = "unpublished",
+        Withdrawn = "withdrawn",
+        Erased = "erased",
     }
 );
 
@@ -123,11 +101,11 @@ mod tests {
 
     #[test]
     fn bodies_keep_line_breaks_and_trim() {
-        let body = FeedbackBody::parse("  Thank you!\r\nShe stayed 28 minutes.\r ").unwrap();
+        let body = NoteBody::parse("  Thank you!\r\nShe stayed 28 minutes.\r ").unwrap();
         assert_eq!(body.as_str(), "Thank you!\nShe stayed 28 minutes.");
-        let unicode = FeedbackBody::parse("Merci beaucoup 🙏 — 谢谢").unwrap();
+        let unicode = NoteBody::parse("Merci beaucoup 🙏 — 谢谢").unwrap();
         assert_eq!(unicode.as_str(), "Merci beaucoup 🙏 — 谢谢");
-        let markup = FeedbackBody::parse("<script>alert(1)</script>").unwrap();
+        let markup = NoteBody::parse("<script>alert(1)</script>").unwrap();
         assert_eq!(
             markup.as_str(),
             "<script>alert(1)</script>",
@@ -137,7 +115,7 @@ mod tests {
 
     #[test]
     fn hostile_bodies_are_refused() {
-        let long = "é".repeat(FeedbackBody::MAX_CHARS + 1);
+        let long = "é".repeat(NoteBody::MAX_CHARS + 1);
         for bad in [
             "",
             "  \n\t ",
@@ -146,21 +124,21 @@ mod tests {
             "x\u{202E}y",
             long.as_str(),
         ] {
-            assert!(FeedbackBody::parse(bad).is_err(), "accepted {bad:?}");
+            assert!(NoteBody::parse(bad).is_err(), "accepted {bad:?}");
         }
-        let max = "é".repeat(FeedbackBody::MAX_CHARS);
+        let max = "é".repeat(NoteBody::MAX_CHARS);
         assert!(
-            FeedbackBody::parse(&max).is_ok(),
+            NoteBody::parse(&max).is_ok(),
             "the limit counts characters, not bytes"
         );
     }
 
     #[test]
     fn enums_parse_only_their_words() {
-        assert_eq!(FeedbackKind::parse("thanks"), Ok(FeedbackKind::Thanks));
+        assert_eq!(NoteKind::parse("thanks"), Ok(NoteKind::Thanks));
         assert_eq!(Channel::parse("in_person"), Ok(Channel::InPerson));
         for bad in ["", "Thanks", "praise", "thanks\n", "full;DROP"] {
-            assert!(FeedbackKind::parse(bad).is_err() || bad.trim() == "thanks");
+            assert!(NoteKind::parse(bad).is_err() || bad.trim() == "thanks");
             assert!(Display::parse(bad).is_err());
         }
         for d in Display::ALL {

@@ -2,19 +2,19 @@
 //! and `POST /feedback`, which stores the note and answers 303 to its receipt.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::LOCATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::app::AppState;
 use crate::db;
-use crate::domain::{Channel, Display, FeedbackKind, Submission, SubmissionFields};
+use crate::domain::{Channel, Display, NoteKind, Submission, SubmissionFields};
 use crate::error::{AppError, FieldError};
-use crate::store::intake::{self, IntakeContext, Outcome};
+use crate::store::intake::{self, Accepted, IntakeContext, Outcome};
 use crate::store::staff::{self, RepProfile};
 use crate::store::teams;
-use crate::web::forms;
+use crate::web::extract::ClientIp;
+use crate::web::{forms, see_other};
 
 #[derive(Debug, Deserialize)]
 pub struct NewQuery {
@@ -24,7 +24,7 @@ pub struct NewQuery {
 
 /// The posted form, kept as typed so it can be shown again with its errors.
 #[derive(Debug, Default, Deserialize, Serialize)]
-pub struct FeedbackForm {
+pub struct NoteForm {
     #[serde(default)]
     pub kind: String,
     #[serde(default)]
@@ -51,7 +51,7 @@ pub struct FeedbackForm {
     pub form_token: String,
 }
 
-impl FeedbackForm {
+impl NoteForm {
     fn fields(&self) -> SubmissionFields {
         SubmissionFields {
             kind: self.kind.clone(),
@@ -71,19 +71,34 @@ impl FeedbackForm {
     }
 }
 
-fn kind_or_thanks(text: Option<&str>) -> Result<FeedbackKind, AppError> {
+fn kind_or_thanks(text: Option<&str>) -> Result<NoteKind, AppError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(FeedbackKind::Thanks),
-        Some(t) => FeedbackKind::parse(t)
+        None => Ok(NoteKind::Thanks),
+        Some(t) => NoteKind::parse(t)
             .map_err(|_| AppError::BadRequest("kind must be thanks or complaint.".into())),
     }
 }
 
+/// How the customer may be named in public, as the form offers it.
+fn displays() -> Vec<serde_json::Value> {
+    Display::ALL
+        .iter()
+        .map(|d| {
+            let label = match d {
+                Display::Full => "My full name (Pat Doe)",
+                Display::First => "My first name and initial (Pat D.)",
+                Display::Anonymous => "Just \u{201c}A customer\u{201d}",
+            };
+            json!({"value": d.as_str(), "label": label})
+        })
+        .collect()
+}
+
 async fn render(
     state: &AppState,
-    kind: FeedbackKind,
+    kind: NoteKind,
     rep: Option<RepProfile>,
-    form: &FeedbackForm,
+    form: &NoteForm,
     errors: &[FieldError],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -104,20 +119,7 @@ async fn render(
     );
     ctx.insert("form", form);
     ctx.insert("form_token", &forms::form_token(state));
-    ctx.insert(
-        "displays",
-        &Display::ALL
-            .iter()
-            .map(|d| {
-                let label = match d {
-                    Display::Full => "My full name (Pat Doe)",
-                    Display::First => "My first name and initial (Pat D.)",
-                    Display::Anonymous => "Just \u{201c}A customer\u{201d}",
-                };
-                json!({"value": d.as_str(), "label": label})
-            })
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("displays", &displays());
     ctx.insert(
         "channels",
         &Channel::ALL
@@ -126,7 +128,7 @@ async fn render(
             .collect::<Vec<_>>(),
     );
     forms::insert_errors(&mut ctx, errors);
-    forms::page_with_status("public/feedback_form.html", &ctx, status)
+    forms::page_with_status("public/note_form.html", &ctx, status)
 }
 
 async fn profile(state: &AppState, handle: &str) -> Result<Option<RepProfile>, AppError> {
@@ -148,10 +150,10 @@ pub async fn new(
         Some(handle) => Some(profile(&state, handle).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    let form = FeedbackForm {
+    let form = NoteForm {
         kind: kind.as_str().into(),
         display: Display::First.as_str().into(),
-        ..FeedbackForm::default()
+        ..NoteForm::default()
     };
     render(&state, kind, rep, &form, &[], StatusCode::OK).await
 }
@@ -164,24 +166,71 @@ pub async fn personal(
 ) -> Result<HttpResponse, AppError> {
     let kind = kind_or_thanks(query.kind.as_deref())?;
     let rep = profile(&state, &handle).await?.ok_or(AppError::NotFound)?;
-    let form = FeedbackForm {
+    let form = NoteForm {
         kind: kind.as_str().into(),
         rep: rep.handle.clone(),
         display: Display::First.as_str().into(),
-        ..FeedbackForm::default()
+        ..NoteForm::default()
     };
     render(&state, kind, Some(rep), &form, &[], StatusCode::OK).await
 }
 
+/// Stores a note through the one intake both the form and the API use, and wakes the mail
+/// worker for the emails it queued.
+pub async fn accept(
+    state: &web::Data<AppState>,
+    submission: Submission,
+    client: Option<String>,
+    form_nonce: Option<(String, chrono::NaiveDateTime)>,
+    idempotency_key: Option<String>,
+) -> Result<Accepted, AppError> {
+    let worker_state = state.clone();
+    let accepted = db::run(&state.pool, move |c| {
+        let ctx = IntakeContext {
+            secret: &worker_state.secret_key,
+            base_url: &worker_state.settings.base_url,
+            client,
+            form_nonce,
+        };
+        Ok(intake::accept(
+            c,
+            &ctx,
+            &submission,
+            idempotency_key.as_deref(),
+        )?)
+    })
+    .await?;
+    state.mail_wakeup.notify_one();
+    Ok(accepted)
+}
+
+/// Off to the receipt; or, for a repeat of a note already stored, its reference (never its
+/// private link).
+fn answer(note: Accepted) -> Result<HttpResponse, AppError> {
+    if let Some(token) = note.receipt_token {
+        return Ok(see_other(&format!("/receipt/{token}?sent=1")));
+    }
+    let receipt_resent = matches!(
+        note.outcome,
+        Outcome::Repeat {
+            receipt_resent: true
+        }
+    );
+    let mut ctx = tera::Context::new();
+    ctx.insert("reference", &note.reference);
+    ctx.insert("receipt_resent", &receipt_resent);
+    forms::page_with_status("public/duplicate.html", &ctx, StatusCode::OK)
+}
+
 /// `POST /feedback`
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<FeedbackForm>,
+    ip: ClientIp,
+    form: web::Form<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    forms::rate_limit(&req, &state).await?;
+    forms::rate_limit(&state, ip).await?;
     let form = form.into_inner();
-    let kind = FeedbackKind::parse(&form.kind).unwrap_or(FeedbackKind::Thanks);
+    let kind = NoteKind::parse(&form.kind).unwrap_or(NoteKind::Thanks);
     let rep = profile(&state, &form.rep).await?;
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let nonce = match forms::check_human(&state, &form.form_token, &form.website) {
@@ -193,48 +242,12 @@ pub async fn create(
         Ok(s) => s,
         Err(errors) => return render(&state, kind, rep, &form, &errors, unprocessable).await,
     };
-    let accepted = {
-        let state = state.clone();
-        db::run(&state.pool.clone(), move |c| {
-            let ctx = IntakeContext {
-                secret: &state.secret_key,
-                base_url: &state.settings.base_url,
-                client: None,
-                form_nonce: Some((nonce.nonce, nonce.expires_at)),
-            };
-            intake::accept(c, &ctx, &submission, None)
-        })
-        .await
-    };
-    match accepted {
-        Ok(note) => {
-            state.mail_wakeup.notify_one();
-            let receipt_resent = matches!(
-                note.outcome,
-                Outcome::Repeat {
-                    receipt_resent: true
-                }
-            );
-            match note.receipt_token {
-                Some(token) => Ok(HttpResponse::SeeOther()
-                    .insert_header((LOCATION, format!("/receipt/{token}?sent=1")))
-                    .finish()),
-                // A repeat of a note already stored: its reference, never its private link.
-                None => {
-                    let mut ctx = tera::Context::new();
-                    ctx.insert("reference", &note.reference);
-                    ctx.insert("receipt_resent", &receipt_resent);
-                    forms::page_with_status("public/duplicate.html", &ctx, StatusCode::OK)
-                }
-            }
-        }
+    let form_nonce = Some((nonce.nonce, nonce.expires_at));
+    match accept(&state, submission, None, form_nonce, None).await {
+        Ok(note) => answer(note),
         Err(AppError::Invalid(errors)) => {
             // A handle that names no one: show the search field again.
-            let rep = if errors.iter().any(|e| e.field == "rep") {
-                None
-            } else {
-                rep
-            };
+            let rep = rep.filter(|_| !errors.iter().any(|e| e.field == "rep"));
             render(&state, kind, rep, &form, &errors, unprocessable).await
         }
         Err(other) => Err(other),

@@ -1,5 +1,15 @@
 //! The test harness: a fresh database per test (SQLite, or PostgreSQL when
 //! `HEARD_TEST_POSTGRES_URL` is set), the real app on 127.0.0.1:0, and a real SMTP server.
+//! What tests do with it lives beside, one module per part of the product: `staff` (signing
+//! in, CSRF), `notes` (sending a note, its receipt), `cases`, `stories`, `mail` (what was
+//! queued or written), and `builders` (test data, one line each).
+
+pub mod builders;
+pub mod cases;
+pub mod mail;
+pub mod notes;
+pub mod staff;
+pub mod stories;
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -10,7 +20,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use heard::app::{AppState, ServerOptions};
 use heard::cli::ConfigArgs;
 use heard::config::{Metrics, Secret, Settings};
-use heard::db::{DatabaseUrl, Pool};
+use heard::db::{DatabaseUrl, Pool, PooledConn};
 
 use crate::smtp::SmtpServer;
 
@@ -46,6 +56,36 @@ pub fn postgres_available() -> bool {
         });
     }
     available
+}
+
+/// Says why a test does not run here. Under `CI=true` it fails instead: a skipped test would
+/// pass without having run.
+pub fn skip(test: &str, why: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: {why}, and CI=true requires it"
+    );
+    let _ = writeln!(std::io::stderr(), "\nnote: {test}: {why}: SKIPPED\n");
+}
+
+/// A free port below Linux's ephemeral range (32768 and up), for a server that stops and
+/// starts again on the same port: a port the kernel hands out for `bind(0)` could be taken
+/// by another test in between.
+pub fn port_outside_the_ephemeral_range() -> u16 {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..1000)
+        .map(|_| rng.random_range(20_000..32_000))
+        .find(|port| TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port between 20000 and 32000")
+}
+
+/// The full path of `program` on `PATH`, as `command -v` finds it.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// Runs an async test body once per backend: `backend_tests!(name, ...)` expects
@@ -190,17 +230,12 @@ impl TestApp {
         heard::mail::worker::MailWorker::for_app(&state, mailer).expect("second worker")
     }
 
-    /// The id of the staff member with this handle.
-    pub fn staff_id(&self, handle: &str) -> String {
-        use diesel::prelude::*;
-        use heard::db::schema::staff;
-        staff::table
-            .filter(staff::handle.eq(handle))
-            .select(staff::id)
-            .first(&mut self.pool.get().expect("conn"))
-            .expect("a staff member with that handle")
+    /// A connection to the app's database, for what a test sets up or checks there.
+    pub fn conn(&self) -> PooledConn {
+        self.pool.get().expect("a database connection")
     }
 
+    /// `GET path` as the app's own (anonymous) client.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -208,6 +243,38 @@ impl TestApp {
             .await
             .expect("request")
     }
+
+    /// The status and text of `GET path`, as the app's own (anonymous) client.
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        page_as(&self.client, self, path).await
+    }
+}
+
+/// The status and text of `GET path` as `client` (a signed-in browser, say).
+pub async fn page_as(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let res = client.get(app.url(path)).send().await.expect("request");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("a text body"))
+}
+
+/// A browser of one's own: it keeps cookies and does not follow redirects (tests look at
+/// where they lead).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// A client that keeps no cookies (to replay or forge one by hand) and follows no redirects.
+pub fn cookieless() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 /// Settings for a test: everything local, nothing from the environment. Forms may be
@@ -227,6 +294,12 @@ pub fn test_settings(db: &TestDb, smtp: &SmtpServer, bind: &str) -> ConfigArgs {
 }
 
 pub const TEST_SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+
+/// A settings tweak: the app trusts loopback as a proxy, so a test may say where a request
+/// comes from with `X-Forwarded-For`.
+pub fn trust_loopback_proxy(args: &mut ConfigArgs) {
+    args.trusted_proxies = Some("127.0.0.1/32".into());
+}
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
@@ -260,12 +333,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs
     let server =
         heard::app::serve_app(state, listener, ServerOptions { workers: 1 }).expect("start");
     tokio::spawn(server);
-    let client = reqwest::Client::builder()
-        .pool_idle_timeout(std::time::Duration::from_secs(1))
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("client");
+    let client = browser();
     TestApp {
         worker,
         address: format!("http://{bind}"),
@@ -278,53 +346,35 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut ConfigArgs
     }
 }
 
-/// A small organisation: Care (manager Grace; reps Maria, and Sam who is no longer here),
-/// Billing (no manager; rep James, who prefers not to be named), and an admin, Priya.
-pub fn seed_org(app: &TestApp) {
-    use heard::domain::{StaffFields, StaffInput};
-    use heard::store::audit::Actor;
-    use heard::store::staff::{NewMember, add_all};
-    let rows = [
-        ("Priya Natarajan", "priya@example.com", "admin", "", "priya"),
-        (
-            "Grace Okafor",
-            "grace@example.com",
-            "manager",
-            "Care",
-            "grace",
-        ),
-        ("Maria Lopez", "maria@example.com", "rep", "Care", "maria"),
-        ("Sam Okoro", "sam@example.com", "rep", "Care", "sam"),
-        ("James Park", "james@example.com", "rep", "Billing", "james"),
-    ];
-    let members: Vec<NewMember> = rows
-        .iter()
-        .map(|(name, email, role, team, handle)| NewMember {
-            input: StaffInput::parse(&StaffFields {
-                name: (*name).into(),
-                email: (*email).into(),
-                role: (*role).into(),
-                team: (*team).into(),
-                handle: (*handle).into(),
-                manager_email: String::new(),
-            })
-            .expect("seed row"),
-            password_hash: None,
-        })
-        .collect();
-    let mut conn = app.pool.get().expect("conn");
-    heard::db::write_tx(&mut conn, |c| add_all(c, &members, &Actor::System("test")))
-        .expect("seed staff");
-    use diesel::prelude::*;
-    use heard::db::schema::staff;
-    diesel::update(staff::table.filter(staff::handle.eq("sam")))
-        .set(staff::active.eq(false))
-        .execute(&mut conn)
-        .expect("deactivate sam");
-    diesel::update(staff::table.filter(staff::handle.eq("james")))
-        .set(staff::public_naming.eq(false))
-        .execute(&mut conn)
-        .expect("james stays unnamed");
+/// What a browser does with a public form: loads `page` (which must answer 200) in `client`
+/// and posts `fields` to `action` with the page's own form token. `from` is the address both
+/// requests come from, through the trusted proxy, when a test says so.
+pub async fn fill_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    from: Option<&str>,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let with_address = |request: reqwest::RequestBuilder| match from {
+        Some(ip) => request.header("x-forwarded-for", ip),
+        None => request,
+    };
+    let res = with_address(client.get(app.url(page)))
+        .send()
+        .await
+        .expect("load the form");
+    assert_eq!(res.status(), 200, "{page}");
+    let html = res.text().await.expect("the form's page");
+    let token = form_token(&html);
+    let mut form = fields.to_vec();
+    form.push(("form_token", token.as_str()));
+    with_address(client.post(app.url(action)))
+        .form(&form)
+        .send()
+        .await
+        .expect("post the form")
 }
 
 /// The value of a hidden `form_token` field in a page.

@@ -1,0 +1,131 @@
+//! Requests answered before: a retry with the same `Idempotency-Key` from the same client
+//! gets the first result; the same content again within minutes is not stored twice, and is
+//! answered with the reference only (its receipt goes again to the note's own address).
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::{
+    Accepted, DUPLICATE_WINDOW_MINUTES, IDEMPOTENCY_HOURS, IntakeContext, Outcome, receipt_token,
+};
+use crate::db::DbConn;
+use crate::db::ids::NoteId;
+use crate::db::schema::notes;
+use crate::domain::{NoteStatus, Submission};
+use crate::store::{StoreError, StoreResult};
+
+/// What a submission is recognised by: its content, and the client's `Idempotency-Key`
+/// (bound to the client that sent it); both are stored with the note.
+pub(super) struct Keys {
+    pub content: String,
+    pub idempotency: Option<String>,
+}
+
+impl Keys {
+    pub fn new(ctx: &IntakeContext<'_>, sub: &Submission, idempotency_key: Option<&str>) -> Self {
+        Self {
+            content: content_hash(sub),
+            idempotency: idempotency_key.map(|key| idempotency_hash(ctx.client.as_deref(), key)),
+        }
+    }
+}
+
+/// The first answer again, for a retry with the same key or the same note within minutes.
+pub(super) fn answered_before(
+    conn: &mut DbConn,
+    ctx: &IntakeContext<'_>,
+    keys: &Keys,
+    now: NaiveDateTime,
+) -> StoreResult<Option<Accepted>> {
+    if let Some(key_hash) = &keys.idempotency
+        && let Some(first) = replay(conn, ctx, key_hash, &keys.content, now)?
+    {
+        return Ok(Some(first));
+    }
+    let repeat: Option<NoteId> = notes::table
+        .filter(notes::content_hash.eq(&keys.content))
+        .filter(notes::created_at.gt(now - Duration::minutes(DUPLICATE_WINDOW_MINUTES)))
+        .select(notes::id)
+        .first(conn)
+        .optional()?;
+    let Some(id) = repeat else {
+        return Ok(None);
+    };
+    let receipt_resent = crate::store::receipts::resend_after_repeat(conn, ctx.links(), &id, now)?;
+    let outcome = Outcome::Repeat { receipt_resent };
+    Ok(Some(existing(conn, id, None, outcome)?))
+}
+
+fn idempotency_hash(client: Option<&str>, key: &str) -> String {
+    crate::store::hash_token(&format!("{}\u{0}{key}", client.unwrap_or("")))
+}
+
+fn content_hash(s: &Submission) -> String {
+    let parts = [
+        s.kind.as_str(),
+        s.rep.as_ref().map_or("", |h| h.as_str()),
+        s.team.as_deref().unwrap_or(""),
+        s.customer_name.as_ref().map_or("", |n| n.as_str()),
+        s.customer_email.as_ref().map_or("", |e| e.as_str()),
+        s.body.as_str(),
+    ];
+    crate::store::hash_token(&parts.join("\u{0}"))
+}
+
+fn existing(
+    conn: &mut DbConn,
+    id: NoteId,
+    token: Option<String>,
+    outcome: Outcome,
+) -> QueryResult<Accepted> {
+    let (reference, status): (String, NoteStatus) = notes::table
+        .find(&id)
+        .select((notes::reference, notes::status))
+        .first(conn)?;
+    Ok(Accepted {
+        receipt_token: token,
+        id,
+        reference,
+        status,
+        outcome,
+    })
+}
+
+/// A retry with the same key from the same client within a day: the first result, or a
+/// refusal that says nothing about the first note when the content differs. An older use
+/// of the key is forgotten.
+fn replay(
+    conn: &mut DbConn,
+    ctx: &IntakeContext<'_>,
+    key_hash: &str,
+    content: &str,
+    now: NaiveDateTime,
+) -> StoreResult<Option<Accepted>> {
+    let first: Option<(NoteId, Option<String>, NaiveDateTime, i32)> = notes::table
+        .filter(notes::idempotency_key.eq(key_hash))
+        .select((
+            notes::id,
+            notes::content_hash,
+            notes::created_at,
+            notes::receipt_generation,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, first_hash, created, generation)) = first else {
+        return Ok(None);
+    };
+    if created <= now - Duration::hours(IDEMPOTENCY_HOURS) {
+        diesel::update(notes::table.find(&id))
+            .set(notes::idempotency_key.eq(None::<String>))
+            .execute(conn)?;
+        return Ok(None);
+    }
+    if first_hash.as_deref() != Some(content) {
+        return Err(StoreError::invalid(
+            "Idempotency-Key",
+            "This key was already used for a different request. Use a new key for a new note.",
+        ));
+    }
+    let token = receipt_token(ctx.secret, &id, generation);
+    Ok(Some(existing(conn, id, Some(token), Outcome::Replayed)?))
+}

@@ -1,0 +1,196 @@
+//! Admins import staff from a CSV: a preview of every row with its problems first, and the
+//! import (all or nothing, each person invited) only when asked and clean.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::people::Inviting;
+use super::{page, page_with_status};
+use crate::app::AppState;
+use crate::db::{self, DbConn, write_tx};
+use crate::domain::staff_csv::{self, CsvRow};
+use crate::error::{AppError, FieldError};
+use crate::store::staff::{self, AddError, NewMember, RowError};
+use crate::store::{accounts, audit};
+use crate::web::extract::{Admin, CsrfForm, Viewer};
+use crate::web::{forms, see_other};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ImportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    csv: String,
+    /// `preview` shows what would happen; `import` writes.
+    #[serde(default)]
+    step: String,
+}
+
+crate::csrf_field!(ImportForm);
+
+pub async fn show(viewer: Admin) -> Result<HttpResponse, AppError> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("csv", "name,email,role,team,handle,manager_email\n");
+    ctx.insert("rows", &Vec::<()>::new());
+    forms::insert_errors(&mut ctx, &[]);
+    page("staff/import.html", ctx, &viewer, None, "people")
+}
+
+/// Why the transaction that checks the rows did not commit.
+enum ImportStop {
+    Preview,
+    Rows(Vec<RowError>),
+    Failed(AppError),
+}
+
+impl From<diesel::result::Error> for ImportStop {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<crate::store::StoreError> for ImportStop {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<AppError> for ImportStop {
+    fn from(e: AppError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+/// What checking the rows against the database came to.
+enum Checked {
+    /// Everyone was added and invited: how many.
+    Imported(usize),
+    /// Not written: the rows that conflict with the database (none for a clean preview).
+    Conflicts(Vec<RowError>),
+}
+
+/// Adds everyone (checked against the database in a transaction that a preview rolls back)
+/// and invites them.
+fn add_all(
+    c: &mut DbConn,
+    members: &[NewMember],
+    write: bool,
+    who: &Inviting,
+) -> Result<Checked, AppError> {
+    let result = write_tx(c, |c| {
+        let added = staff::add_all(c, members, &who.actor).map_err(|e| match e {
+            AddError::Rows(rows) => ImportStop::Rows(rows),
+            AddError::Db(e) => e.into(),
+        })?;
+        if !write {
+            return Err(ImportStop::Preview);
+        }
+        for person in &added {
+            let person = staff::find(c, &person.id)?.ok_or(AppError::NotFound)?;
+            accounts::invite(c, &person, &who.inviter, &who.base_url)?;
+        }
+        let detail = format!("{} people", added.len());
+        let ip = who.ip.as_deref();
+        audit::record(c, &who.actor, "staff.import", None, Some(&detail), ip)?;
+        Ok(added.len())
+    });
+    match result {
+        Ok(n) => Ok(Checked::Imported(n)),
+        Err(ImportStop::Preview) => Ok(Checked::Conflicts(Vec::new())),
+        Err(ImportStop::Rows(rows)) => Ok(Checked::Conflicts(rows)),
+        Err(ImportStop::Failed(e)) => Err(e),
+    }
+}
+
+/// Every row with its problems, those of its own and its conflicts with the database (which
+/// are numbered among the rows that parsed).
+fn preview(rows: &[CsvRow], conflicts: &[RowError]) -> Vec<serde_json::Value> {
+    let parsed_lines: Vec<u64> = rows
+        .iter()
+        .filter(|r| r.parsed.is_ok())
+        .map(|r| r.line)
+        .collect();
+    let problem = |e: &FieldError| format!("{}: {}", e.field, e.message);
+    rows.iter()
+        .map(|r| {
+            let mut problems: Vec<String> = match &r.parsed {
+                Ok(_) => Vec::new(),
+                Err(errors) => errors.iter().map(problem).collect(),
+            };
+            for c in conflicts {
+                if parsed_lines.get(c.index) == Some(&r.line) {
+                    problems.push(problem(&c.error));
+                }
+            }
+            json!({"line": r.line, "name": r.fields.name, "email": r.fields.email, "role": r.fields.role,
+                   "team": r.fields.team, "handle": r.fields.handle, "manager": r.fields.manager_email,
+                   "problems": problems})
+        })
+        .collect()
+}
+
+fn render(
+    viewer: &Viewer,
+    csv: &str,
+    rows: Vec<serde_json::Value>,
+    clean: Option<bool>,
+    errors: &[FieldError],
+) -> Result<HttpResponse, AppError> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("csv", csv);
+    ctx.insert("rows", &rows);
+    if let Some(clean) = clean {
+        ctx.insert("clean", &clean);
+    }
+    forms::insert_errors(&mut ctx, errors);
+    let status = if clean == Some(true) {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page_with_status("staff/import.html", ctx, viewer, "people", status)
+}
+
+/// Previews every row with its problems; imports only when asked and clean.
+pub async fn submit(
+    state: web::Data<AppState>,
+    viewer: Admin,
+    form: CsrfForm<ImportForm>,
+) -> Result<HttpResponse, AppError> {
+    let rows = match staff_csv::parse(form.csv.as_bytes()) {
+        Ok(rows) => rows,
+        Err(problem) => {
+            let errors = [FieldError::new("csv", problem)];
+            return render(&viewer, &form.csv, Vec::new(), None, &errors);
+        }
+    };
+    let members: Vec<NewMember> = rows
+        .iter()
+        .filter_map(|r| r.parsed.as_ref().ok())
+        .map(|input| NewMember {
+            input: input.clone(),
+            password_hash: None,
+        })
+        .collect();
+    let all_parsed = members.len() == rows.len();
+    let write = form.step == "import" && all_parsed;
+    let who = Inviting::new(&state, &viewer);
+    let outcome = db::run(&state.pool, move |c| add_all(c, &members, write, &who)).await?;
+    let conflicts = match outcome {
+        Checked::Imported(n) => {
+            state.mail_wakeup.notify_one();
+            return Ok(see_other(&format!("/staff/people?imported={n}")));
+        }
+        Checked::Conflicts(conflicts) => conflicts,
+    };
+    let clean = all_parsed && conflicts.is_empty();
+    render(
+        &viewer,
+        &form.csv,
+        preview(&rows, &conflicts),
+        Some(clean),
+        &[],
+    )
+}
