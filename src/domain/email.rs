@@ -11,7 +11,8 @@ pub struct Email(String);
 impl Email {
     pub const MAX_LEN: usize = 254;
 
-    /// Trims, lower-cases, and accepts only `local@domain.tld` with no spaces or control characters.
+    /// Trims, lower-cases, and accepts only `local@domain.tld` (one `@`) with no spaces or
+    /// control characters.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let email = input.trim().to_lowercase();
         if email.is_empty() {
@@ -29,7 +30,11 @@ impl Email {
             ));
         }
         let shape = "That doesn't look like an email address (like name@example.com).";
-        let (local, domain) = email.rsplit_once('@').ok_or_else(|| Invalid::new(shape))?;
+        // One `@`: a quoted local part that holds another is legal but never what a customer meant.
+        let (local, domain) = email
+            .split_once('@')
+            .filter(|(_, domain)| !domain.contains('@'))
+            .ok_or_else(|| Invalid::new(shape))?;
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
@@ -82,6 +87,7 @@ mod tests {
             "pat@example",
             "pat@.example.com",
             "pat@example..com",
+            "\"pat@home\"@example.com",
             "pat doe@example.com",
             "pat@example.com\r\nBcc: victim@example.com",
             "pat\u{0}@example.com",

@@ -75,15 +75,25 @@ fn team_slug(text: &str) -> Result<String, ()> {
     }
 }
 
-/// When the customer was helped: a real date, not in the future, within three years.
+/// When the customer was helped: a real date written `YYYY-MM-DD` (as date inputs send it;
+/// the parser alone would take `2026-1-5` or `+2026-01-05`), not in the future, within three
+/// years.
 fn interaction_date(text: &str, today: NaiveDate) -> Result<NaiveDate, &'static str> {
-    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| shaped);
+    match parsed.ok_or(()) {
         Ok(date) if date > today => Err("That date is in the future."),
         Ok(date) if (today - date).num_days() > 3 * 366 => {
             Err("That date is more than three years ago.")
         }
         Ok(date) => Ok(date),
-        Err(_) => Err("Give the date as YYYY-MM-DD."),
+        Err(()) => Err("Give the date as YYYY-MM-DD."),
     }
 }
 
@@ -261,6 +271,14 @@ mod tests {
             ),
             (
                 |f| f.interaction_date = "20/11/2026".into(),
+                &["interaction_date"],
+            ),
+            (
+                |f| f.interaction_date = "2026-1-5".into(),
+                &["interaction_date"],
+            ),
+            (
+                |f| f.interaction_date = "+2026-01-05".into(),
                 &["interaction_date"],
             ),
             (|f| f.channel = "fax".into(), &["channel"]),

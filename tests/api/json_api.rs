@@ -6,7 +6,7 @@ use heard::db::schema::{notes, outbox};
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::builders::{every_story, member, seed_org};
+use crate::helpers::builders::{add_member, every_story, member, seed_org};
 use crate::helpers::notes::count_notes;
 use crate::helpers::{Backend, TestApp, spawn_app};
 
@@ -193,6 +193,7 @@ async fn reps_search_lists_only_people_customers_can_thank(backend: Backend) {
 async fn requests_the_document_forbids_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
+    add_member(&app, ("Kim Lee", "kim@example.com", "rep", "Care", "kim"));
     let cases: Vec<(Value, &str)> = vec![
         (
             json!({"kind": "thanks", "body": "hi", "interaction_date": ""}),
@@ -215,6 +216,33 @@ async fn requests_the_document_forbids_are_refused(backend: Backend) {
             "body",
         ),
         (json!(["thanks", null, null, {}, "hi"]), "body"),
+        // Padding the form forgives, and limits counted as sent.
+        (json!({"kind": " thanks", "body": "hi"}), "kind"),
+        (
+            json!({"kind": "thanks", "body": "hi", "channel": "phone\n"}),
+            "channel",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "interaction_date": "2026-1-5"}),
+            "interaction_date",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "rep_handle": "maria "}),
+            "rep_handle",
+        ),
+        (
+            // The Kelvin sign lower-cases to "k": this would be Kim.
+            json!({"kind": "thanks", "body": "hi", "rep_handle": "\u{212A}im"}),
+            "rep_handle",
+        ),
+        (
+            json!({"kind": "thanks", "body": "hi", "customer": {"name": format!(" {} ", "n".repeat(99))}}),
+            "customer.name",
+        ),
+        (
+            json!({"kind": "thanks", "body": format!("{}\r\n", "w".repeat(4999))}),
+            "body",
+        ),
     ];
     for (body, field) in cases {
         let res = post(&app, &body, None).await;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::domain::{Submission, SubmissionFields};
+use crate::domain::{NoteBody, Submission, SubmissionFields};
 use crate::error::{AppError, FieldError};
 use crate::store::intake::{Accepted, Outcome};
 use crate::web::extract::ClientIp;
@@ -55,14 +55,15 @@ pub enum NoteStatus {
     AwaitingModeration,
 }
 
-/// The customer, as they gave themselves. Blank strings count as not given.
+/// The customer, as they gave themselves. Leave out (or send null) what is not known: a
+/// blank string is an error.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CustomerIn {
     /// Their name, on one line (optional for a thank-you; required to be named on the wall).
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\x00-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*\S[^\x00-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*$",
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*\S[^\x00-\x1F\x7F-\x9F\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*$",
         example = "Pat Doe"
     )]
     pub name: Option<String>,
@@ -112,7 +113,7 @@ pub struct NewNote {
     /// The customer's words: up to 5,000 characters, line breaks kept; not blank, and no
     /// control or invisible formatting characters.
     #[schema(value_type = String, required = true, min_length = 1, max_length = 5000,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*$",
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*[^\s\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u206F\uFEFF][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u206F\uFEFF]*$",
         example = "Maria found the fault in minutes.")]
     pub body: Option<String>,
     #[serde(default, deserialize_with = "object")]
@@ -206,18 +207,78 @@ fn rename(errors: Vec<FieldError>) -> AppError {
     )
 }
 
-/// An optional field's text. A field that is present must say something: a blank one is
-/// an error (leave it out, or send null), so the API never guesses what "" meant.
-fn given(value: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> String {
-    match value {
-        Some(text) if text.trim().is_empty() => {
-            errors.push(FieldError::new(
-                field,
-                "Leave this out (or send null) rather than blank.",
-            ));
-            String::new()
+/// How a field's text must look in JSON. The document states it exactly and the API holds
+/// to it: what the form forgives (padding, a blank for "not given") is an error here, so an
+/// integration learns at once rather than having its values guessed at.
+#[derive(Clone, Copy)]
+struct Exact {
+    field: &'static str,
+    /// At most this many characters, counted as sent (before trimming or line-break folding).
+    max_chars: Option<usize>,
+    /// Whether spaces and line breaks around the value are allowed (and trimmed).
+    padding: bool,
+}
+
+impl Exact {
+    /// Free text: padding is trimmed, and the limit counts it.
+    const fn text(field: &'static str, max_chars: usize) -> Self {
+        Self {
+            field,
+            max_chars: Some(max_chars),
+            padding: true,
         }
-        other => other.unwrap_or_default(),
+    }
+
+    /// A single token (a choice, a date, a handle): sent exactly, with nothing around it.
+    const fn word(field: &'static str) -> Self {
+        Self {
+            field,
+            max_chars: None,
+            padding: false,
+        }
+    }
+
+    /// What is wrong with `text` as sent, if anything (blankness is the caller's to judge).
+    fn problem(self, text: &str) -> Option<String> {
+        match self.max_chars {
+            Some(max) if text.chars().count() > max => {
+                Some(format!("Keep this to {max} characters."))
+            }
+            _ if !self.padding && text.trim() != text => {
+                Some("Remove the spaces or line breaks around this value.".into())
+            }
+            _ if !self.padding && !text.is_ascii() => Some("Use ASCII characters only.".into()),
+            _ => None,
+        }
+    }
+
+    /// A required field's text: its problems are reported; a blank one is the domain's to name.
+    fn required(self, value: Option<String>, errors: &mut Vec<FieldError>) -> String {
+        let text = value.unwrap_or_default();
+        if let Some(message) = self.problem(&text) {
+            errors.push(FieldError::new(self.field, message));
+        }
+        text
+    }
+
+    /// An optional field's text. A field that is present must say something: a blank one is
+    /// an error (leave it out, or send null), so the API never guesses what "" meant.
+    fn optional(self, value: Option<String>, errors: &mut Vec<FieldError>) -> String {
+        let Some(text) = value else {
+            return String::new();
+        };
+        let problem = if text.trim().is_empty() {
+            Some("Leave this out (or send null) rather than blank.".into())
+        } else {
+            self.problem(&text)
+        };
+        match problem {
+            Some(message) => {
+                errors.push(FieldError::new(self.field, message));
+                String::new()
+            }
+            None => text,
+        }
     }
 }
 
@@ -288,17 +349,18 @@ pub async fn create(
 /// The note the request describes, or every field to fix (named as the API names them).
 fn submission(input: NewNote) -> Result<Submission, AppError> {
     let mut blank = Vec::new();
+    let b = &mut blank;
     let fields = SubmissionFields {
-        kind: input.kind.unwrap_or_default(),
-        rep: given(input.rep_handle, "rep", &mut blank),
-        team: given(input.team, "team", &mut blank),
-        customer_name: given(input.customer.name, "customer_name", &mut blank),
-        customer_email: given(input.customer.email, "customer_email", &mut blank),
-        body: input.body.unwrap_or_default(),
+        kind: Exact::word("kind").required(input.kind, b),
+        rep: Exact::word("rep").optional(input.rep_handle, b),
+        team: Exact::text("team", 100).optional(input.team, b),
+        customer_name: Exact::text("customer_name", 100).optional(input.customer.name, b),
+        customer_email: Exact::text("customer_email", 254).optional(input.customer.email, b),
+        body: Exact::text("body", NoteBody::MAX_CHARS).required(input.body, b),
         consent_publish: input.consent.publish,
-        display: given(input.consent.display, "display", &mut blank),
-        interaction_date: given(input.interaction_date, "interaction_date", &mut blank),
-        channel: given(input.channel, "channel", &mut blank),
+        display: Exact::word("display").optional(input.consent.display, b),
+        interaction_date: Exact::word("interaction_date").optional(input.interaction_date, b),
+        channel: Exact::word("channel").optional(input.channel, b),
     };
     match Submission::parse(&fields, chrono::Utc::now().date_naive()) {
         Ok(submission) if blank.is_empty() => Ok(submission),
