@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::store::audit::Actor;
 use crate::store::staff::{self, Staff as Person};
 use crate::web::session::{self, Refresh, SessionData};
+use crate::web::staff::done::Done;
 
 /// The signed-in staff member, as every staff handler sees them.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct Viewer {
     pub csrf: String,
     /// Where the request came from, for the audit log.
     pub ip: ClientIp,
+    /// What the action that led here did (`?done=`), told in a notice on the page.
+    pub done: Option<Done>,
 }
 
 impl Viewer {
@@ -231,5 +234,6 @@ async fn look_up(req: HttpRequest, session: Option<SessionData>) -> Outcome {
         session: data,
         csrf,
         ip: ClientIp::of(&req),
+        done: Done::from_query(req.query_string()),
     })
 }

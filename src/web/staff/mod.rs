@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cases;
 pub mod charts;
+pub mod done;
 pub mod erasure;
 pub mod exports;
 pub mod inbox;
@@ -106,6 +107,7 @@ pub fn page(
     );
     ctx.insert("csrf", &viewer.csrf);
     ctx.insert("section", section);
+    ctx.insert("done", &viewer.done.map(done::Done::message));
     let html = crate::templates::render(template, &ctx)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
