@@ -277,11 +277,13 @@ async fn schemathesis_finds_no_failure() {
     let schema = app.url("/api/openapi.json");
     let report = tempfile::tempdir().unwrap();
     let report_dir = report.path().to_owned();
+    // More examples for a deeper run by hand: HEARD_TEST_ST_EXAMPLES=500.
+    let examples = std::env::var("HEARD_TEST_ST_EXAMPLES").unwrap_or_else(|_| "30".into());
     // `st` runs on a blocking thread while this runtime keeps serving the app.
     let out = tokio::task::spawn_blocking(move || {
         Command::new("st")
             .args(["--no-color", "--config-file", config, "run", &schema])
-            .args(["--checks", "all", "--max-examples", "30"])
+            .args(["--checks", "all", "--max-examples", &examples])
             .args(["--workers", "1", "--request-timeout", "10"])
             .arg("--report-dir")
             .arg(&report_dir)
