@@ -53,12 +53,27 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConn, DbError> {
     match url {
         DatabaseUrl::Sqlite(path) => sqlite::open(path).map(DbConn::Sqlite),
         DatabaseUrl::Postgres(secret) => PgConnection::establish(secret.expose())
-            .map(DbConn::Pg)
-            .map_err(|e| DbError::Connect {
+            .map_err(|e| first_line(&e.to_string()))
+            .and_then(|mut conn| {
+                durable(&mut conn).map_err(|e| first_line(&e.to_string()))?;
+                Ok(DbConn::Pg(conn))
+            })
+            .map_err(|reason| DbError::Connect {
                 url: url.to_string(),
-                reason: first_line(&e.to_string()),
+                reason,
             }),
     }
+}
+
+/// A commit PostgreSQL has acknowledged survives a crash: `synchronous_commit = off` (a
+/// server or role default, or `options` in the URL) is raised to `on` for Heard's sessions.
+/// Every other level flushes at least locally and is left as the operator chose.
+fn durable(conn: &mut PgConnection) -> diesel::QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(
+        "SELECT set_config('synchronous_commit', 'on', false) \
+         WHERE current_setting('synchronous_commit') = 'off'",
+    )
 }
 
 fn first_line(text: &str) -> String {

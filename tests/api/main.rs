@@ -9,6 +9,7 @@ mod browser;
 mod cases;
 mod cli;
 mod delivery;
+mod durability;
 mod emails;
 mod health;
 mod html;
