@@ -227,6 +227,15 @@ diesel::joinable!(staff -> teams (team_id));
 diesel::joinable!(outbox_notes -> outbox (outbox_id));
 diesel::joinable!(outbox_notes -> notes (note_id));
 
+diesel::table! {
+    /// One row, kept by triggers: see the `wall_version` migration.
+    wall_version (id) {
+        id -> Integer,
+        counter -> BigInt,
+        changed_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     teams,
     staff,

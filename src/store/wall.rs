@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::stories::{CardRow, StoryCard, card};
 use crate::db::DbConn;
 use crate::db::ids::{StaffId, StoryId, TeamId};
-use crate::db::schema::{staff, stories, story_tags, teams};
+use crate::db::schema::{stories, story_tags, wall_version};
 
 pub const PAGE: i64 = 20;
 
@@ -151,23 +151,32 @@ pub fn story(conn: &mut DbConn, id: &StoryId) -> QueryResult<StoryState> {
     })
 }
 
-/// The latest change to anything the wall shows (stories, including withdrawals and
-/// erasures, which touch their story; people's names; teams): the wall's `Last-Modified`,
-/// and its `ETag` with the request. Indexed, so it costs the same at any size.
-pub fn version(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
-    let stories_changed: Option<NaiveDateTime> = stories::table
-        .select(diesel::dsl::max(stories::updated_at))
-        .first(conn)?;
-    let staff_changed: Option<NaiveDateTime> = staff::table
-        .select(diesel::dsl::max(staff::updated_at))
-        .first(conn)?;
-    let teams_changed: Option<NaiveDateTime> = teams::table
-        .select(diesel::dsl::max(teams::updated_at))
-        .first(conn)?;
-    Ok([stories_changed, staff_changed, teams_changed]
-        .into_iter()
-        .flatten()
-        .max())
+/// Which version of the wall a page shows. `counter` grows with every change to anything
+/// the wall shows (a published story appearing, changing, leaving or being erased; people's
+/// names; teams); `changed_at` is the whole second of the latest change and `now` the current
+/// one, both by the database's clock (UNIX time), so that every instance agrees on them.
+/// Triggers keep the version (the `wall_version` migration); reading it is one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct Version {
+    pub counter: i64,
+    pub changed_at: i64,
+    pub now: i64,
+}
+
+pub fn version(conn: &mut DbConn) -> QueryResult<Version> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let now = match conn {
+        DbConn::Sqlite(_) => "CAST(strftime('%s', 'now') AS BIGINT)",
+        DbConn::Pg(_) => "floor(extract(epoch FROM clock_timestamp()))::bigint",
+    };
+    wall_version::table
+        .select((
+            wall_version::counter,
+            wall_version::changed_at,
+            sql::<BigInt>(now),
+        ))
+        .first(conn)
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use actix_web::http::header::{self, HeaderMap, HeaderValue, HttpDate};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::NaiveDateTime;
 
 use crate::app::AppState;
 use crate::db;
@@ -20,28 +19,36 @@ use crate::store::wall;
 #[derive(Debug, Clone)]
 pub struct Validators {
     etag: String,
-    last_modified: Option<HttpDate>,
+    /// The second of the wall's latest change, once that second is over. Until then there is
+    /// none: a copy stamped with the current second could miss a change later in that same
+    /// second, which `If-Modified-Since` (whole seconds) could not tell apart.
+    last_modified: Option<std::time::SystemTime>,
 }
 
 impl Validators {
-    /// Validators for this request given the wall's `version` (its latest change).
-    pub fn new(version: Option<NaiveDateTime>, req: &HttpRequest) -> Self {
+    /// Validators for this request given the wall's `version`.
+    pub fn new(version: wall::Version, req: &HttpRequest) -> Self {
         use sha2::{Digest, Sha256};
-        let micros = version.map_or(0, |v| v.and_utc().timestamp_micros());
-        let key = format!("{micros}\0{}\0{}", req.path(), req.query_string());
+        let key = format!(
+            "{}\0{}\0{}",
+            version.counter,
+            req.path(),
+            req.query_string()
+        );
         let digest = Sha256::digest(key.as_bytes());
         let hex = hex::encode(&digest[..12]);
-        let last_modified = version.map(|v| {
-            let secs = u64::try_from(v.and_utc().timestamp()).unwrap_or(0);
-            HttpDate::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
-        });
+        let last_modified = u64::try_from(version.changed_at)
+            .ok()
+            .filter(|_| version.now > version.changed_at)
+            .map(|secs| std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs));
         Self {
             etag: format!("\"{hex}\""),
             last_modified,
         }
     }
 
-    /// Whether the client's copy is current (`If-None-Match` wins over `If-Modified-Since`).
+    /// Whether the client's copy is current. `If-None-Match` wins over `If-Modified-Since`,
+    /// which counts only once the latest change's second is over.
     pub fn fresh(&self, req: &HttpRequest) -> bool {
         let headers = req.headers();
         if let Some(tags) = headers
@@ -60,9 +67,7 @@ impl Validators {
                 .and_then(|v| v.parse::<HttpDate>().ok()),
             self.last_modified,
         ) {
-            (Some(since), Some(modified)) => {
-                std::time::SystemTime::from(modified) <= std::time::SystemTime::from(since)
-            }
+            (Some(since), Some(modified)) => modified <= std::time::SystemTime::from(since),
             _ => false,
         }
     }
@@ -75,7 +80,7 @@ impl Validators {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         if let Some(modified) = self
             .last_modified
-            .and_then(|m| HeaderValue::from_str(&m.to_string()).ok())
+            .and_then(|m| HeaderValue::from_str(&HttpDate::from(m).to_string()).ok())
         {
             headers.insert(header::LAST_MODIFIED, modified);
         }
@@ -118,4 +123,64 @@ pub async fn wall_validators(
     }
     validators.apply(res.headers_mut());
     Ok(res.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    const SECOND: i64 = 1_795_000_000;
+
+    fn version(counter: i64, changed_at: i64, now: i64) -> wall::Version {
+        wall::Version {
+            counter,
+            changed_at,
+            now,
+        }
+    }
+
+    #[test]
+    fn last_modified_waits_until_the_changes_second_is_over() {
+        let req = TestRequest::get().uri("/wall").to_http_request();
+        let now = Validators::new(version(7, SECOND, SECOND), &req);
+        assert_eq!(
+            now.last_modified, None,
+            "a later change this second would share it"
+        );
+        let later = Validators::new(version(7, SECOND, SECOND + 1), &req);
+        let second = UNIX_EPOCH + Duration::from_secs(SECOND.unsigned_abs());
+        assert_eq!(later.last_modified, Some(second));
+        assert_eq!(now.etag, later.etag, "the ETag is the version's alone");
+    }
+
+    #[test]
+    fn an_old_date_or_tag_is_never_current_after_a_change() {
+        let plain = TestRequest::get().uri("/wall").to_http_request();
+        let before = Validators::new(version(7, SECOND, SECOND + 5), &plain);
+        let mut headers = HeaderMap::new();
+        before.apply(&mut headers);
+        // A client sends back what it was given.
+        let ask = |name: header::HeaderName, given: header::HeaderName| {
+            let value = headers.get(&given).cloned().unwrap();
+            TestRequest::get()
+                .uri("/wall")
+                .insert_header((name, value))
+                .to_http_request()
+        };
+        let by_date = ask(header::IF_MODIFIED_SINCE, header::LAST_MODIFIED);
+        let by_tag = ask(header::IF_NONE_MATCH, header::ETAG);
+        assert!(before.fresh(&by_date) && before.fresh(&by_tag));
+        // A change after the date was given is in a later second, with another counter.
+        let after = Validators::new(version(8, SECOND + 5, SECOND + 6), &plain);
+        assert!(!after.fresh(&by_date));
+        assert!(!after.fresh(&by_tag));
+        // Another page of the same version has its own tag.
+        let other = TestRequest::get().uri("/wall?tag=x").to_http_request();
+        let other = Validators::new(version(7, SECOND, SECOND + 5), &other);
+        assert!(!other.fresh(&by_tag));
+    }
 }

@@ -6,6 +6,7 @@ mod smtp;
 
 mod admin;
 mod browser;
+mod caching;
 mod cases;
 mod cli;
 mod delivery;

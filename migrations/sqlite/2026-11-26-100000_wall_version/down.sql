@@ -1,0 +1,11 @@
+CREATE INDEX stories_updated ON stories (updated_at);
+DROP TRIGGER wall_stories_published_insert;
+DROP TRIGGER wall_stories_published_update;
+DROP TRIGGER wall_stories_published_delete;
+DROP TRIGGER wall_staff_insert;
+DROP TRIGGER wall_staff_update;
+DROP TRIGGER wall_staff_delete;
+DROP TRIGGER wall_teams_insert;
+DROP TRIGGER wall_teams_update;
+DROP TRIGGER wall_teams_delete;
+DROP TABLE wall_version;
