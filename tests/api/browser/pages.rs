@@ -193,6 +193,27 @@ async fn axe_violations(b: &Browser, axe: &str, page: &str, width: u32) -> Vec<S
         .collect()
 }
 
+/// On a phone, the staff menu shows the person's name and Sign out, side by side.
+async fn menu_problems(b: &Browser) -> Vec<String> {
+    let at = b
+        .execute(
+            "const box = e => e.getBoundingClientRect();
+             const me = box(document.querySelector('a[href=\"/staff/me\"]'));
+             const out = box(document.querySelector('form[action=\"/logout\"] button'));
+             return {together: Math.abs(me.top - out.top) < 4,
+                     seen: me.right <= innerWidth && out.right <= innerWidth};",
+            json!([]),
+        )
+        .await;
+    if at == json!({"together": true, "seen": true}) {
+        Vec::new()
+    } else {
+        vec![format!(
+            "/staff at 375 px: the name and Sign out are not together in view: {at}"
+        )]
+    }
+}
+
 /// The outbox shows the mail server's whole answer, wrapped, with nothing cut.
 async fn outbox_problems(b: &Browser, answer: &str) -> Vec<String> {
     let shown = b
@@ -227,6 +248,9 @@ async fn check_every_page(app: &TestApp, b: &Browser, axe: &str, s: &Seeded) -> 
         problems.extend(axe_violations(b, axe, page, PHONE.0).await);
         b.resize(LAPTOP.0, LAPTOP.1).await;
         problems.extend(axe_violations(b, axe, page, LAPTOP.0).await);
+        if page == "/staff" {
+            problems.extend(menu_problems(b).await);
+        }
         if page == "/staff/outbox" {
             problems.extend(outbox_problems(b, &s.server_answer).await);
         }
