@@ -268,6 +268,49 @@ impl Browser {
         }
     }
 
+    /// Runs `script` as the body of a function of `args` in the page and returns its value.
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Runs `script`, whose last argument is a callback, and returns what it passes back.
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Gives scripts (`execute_async`) up to `limit` to answer.
+    pub async fn script_timeout(&self, limit: Duration) {
+        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+        self.call(
+            reqwest::Method::POST,
+            "/timeouts",
+            Some(json!({"script": ms})),
+        )
+        .await;
+    }
+
+    /// Changes the viewport to `width` x `height` CSS pixels (a phone below 600 px wide).
+    pub async fn resize(&self, width: u32, height: u32) {
+        let params = json!({"width": width, "height": height, "deviceScaleFactor": 1,
+                            "mobile": width < 600});
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": params})),
+        )
+        .await;
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
         use base64::Engine;
