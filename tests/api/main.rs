@@ -10,6 +10,7 @@ mod cases;
 mod cli;
 mod delivery;
 mod emails;
+mod finding;
 mod health;
 mod html;
 mod http;
