@@ -251,7 +251,7 @@ async fn named(
         form.rep_choice.trim().to_owned()
     };
     Ok(match reps::resolve(state, &text).await? {
-        Named::Nobody => (None, Vec::new(), None),
+        Named::Nobody | Named::Unlisted => (None, Vec::new(), None),
         Named::One(rep) => {
             form.rep = rep.handle.clone();
             (Some(rep), Vec::new(), None)

@@ -40,11 +40,15 @@ pub enum Named {
     One(RepProfile),
     /// Several people match: the customer chooses.
     Several(Vec<RepProfile>),
+    /// A handle no one customers can find has, nor any name: the intake decides (the card
+    /// of someone who left still reaches their team).
+    Unlisted,
     NoMatch,
 }
 
 /// Reads the form's "who helped you" text: the handle of someone customers can thank, else
-/// a name (or part of one) searched for as `/reps?q=` does.
+/// a name (or part of one) searched for as `/reps?q=` does; else a handle is left to the
+/// intake, as the JSON API's `rep_handle` is.
 pub async fn resolve(state: &AppState, text: &str) -> Result<Named, AppError> {
     let text: String = text
         .split_whitespace()
@@ -65,6 +69,7 @@ pub async fn resolve(state: &AppState, text: &str) -> Result<Named, AppError> {
         }
         let mut found = staff::search(c, &text, SEARCH_LIMIT)?;
         Ok(match found.len() {
+            0 if handle.is_some() => Named::Unlisted,
             0 => Named::NoMatch,
             1 => Named::One(found.remove(0)),
             _ => Named::Several(found),
