@@ -129,6 +129,8 @@ async fn the_naming_choices_are_a_named_group_showing_the_typed_name(backend: Ba
         "no name typed yet"
     );
     assert!(!blank.contains("Pat Doe"));
+    // Without JavaScript the choices stay in view (app.js hides them until consent).
+    assert!(blank.contains("<fieldset class=\"display\" id=\"display-choices\" aria"));
 }
 
 async fn a_mistyped_personal_link_offers_the_search(backend: Backend) {
