@@ -10,4 +10,31 @@
   for (var i = 0; i < prints.length; i++) {
     prints[i].addEventListener("click", function () { window.print(); });
   }
+  // The customer's form: the naming choices appear once they agree to be published, and
+  // each shows the name it would print, from the name typed. Without JavaScript all of it
+  // stays visible and the server shows the name typed when the form comes back.
+  var consent = document.getElementById("consent_publish");
+  var choices = document.getElementById("display-choices");
+  if (consent && choices) {
+    var showChoices = function () { choices.hidden = !consent.checked; };
+    consent.addEventListener("change", showChoices);
+    showChoices();
+  }
+  var typed = document.getElementById("customer_name");
+  var shown = document.querySelectorAll("[data-shown-as]");
+  if (typed && shown.length) {
+    var showName = function () {
+      var words = typed.value.trim().split(/\s+/).filter(Boolean);
+      var full = words.join(" ");
+      var first = words.length > 1
+        ? words[0] + " " + words[words.length - 1].charAt(0).toUpperCase() + "."
+        : full;
+      for (var j = 0; j < shown.length; j++) {
+        var as = shown[j].getAttribute("data-shown-as") === "full" ? full : first;
+        shown[j].textContent = as ? ": " + as : "";
+      }
+    };
+    typed.addEventListener("input", showName);
+    showName();
+  }
 })();

@@ -8,7 +8,7 @@ mod profiles;
 use diesel::prelude::*;
 
 pub use add::{AddError, Added, NewMember, RowError, add_all};
-pub use profiles::{RepProfile, profile, search};
+pub use profiles::{RepProfile, profile, search, thankable};
 
 use super::{StoreError, StoreResult};
 use crate::db::DbConn;

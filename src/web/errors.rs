@@ -186,12 +186,49 @@ fn problem_json(req: &HttpRequest, status: u16, problem: &Problem) -> HttpRespon
     res
 }
 
+/// Where a customer who met this error can go next: a personal link that names no one offers
+/// the search, filled in with the link's words; a story no longer public says why and points
+/// to the wall.
+fn insert_way_on(ctx: &mut tera::Context, req: &HttpRequest, status: u16) {
+    let path = req.path();
+    if status == 404
+        && let Some(handle) = path.strip_prefix("/to/")
+    {
+        let handle = req.match_info().get("handle").map_or_else(
+            || handle.split('/').next().unwrap_or_default().to_owned(),
+            str::to_owned,
+        );
+        ctx.insert("search_for", &handle_words(&handle));
+        let kind = match req.query_string().contains("kind=complaint") {
+            true => "complaint",
+            false => "thanks",
+        };
+        ctx.insert("search_kind", kind);
+    }
+    if status == 410 && path.starts_with("/stories/") {
+        ctx.insert("story_gone", &true);
+    }
+}
+
+/// The words of a handle, for a search: `maria-lopez` → `maria lopez`.
+fn handle_words(handle: &str) -> String {
+    handle
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(60)
+        .collect()
+}
+
 fn html_page(req: &HttpRequest, status: u16, problem: &Problem) -> HttpResponse<BoxBody> {
     let mut ctx = tera::Context::new();
     ctx.insert("status", &status);
     ctx.insert("title", &problem.title);
     ctx.insert("message", &problem.message);
     ctx.insert("request_id", &request_id(req));
+    insert_way_on(&mut ctx, req, status);
     match crate::templates::render("error.html", &ctx) {
         Ok(html) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
@@ -202,5 +239,17 @@ fn html_page(req: &HttpRequest, status: u16, problem: &Problem) -> HttpResponse<
                 .content_type("text/plain; charset=utf-8")
                 .body(problem.message.clone())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::handle_words;
+
+    #[test]
+    fn a_handle_becomes_words_to_search_for() {
+        assert_eq!(handle_words("maria-lopez"), "maria lopez");
+        assert_eq!(handle_words("Maria_Lopez.2"), "Maria Lopez 2");
+        assert_eq!(handle_words("--"), "");
     }
 }

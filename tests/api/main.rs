@@ -12,6 +12,7 @@ mod cli;
 mod delivery;
 mod durability;
 mod emails;
+mod finding;
 mod health;
 mod html;
 mod http;

@@ -77,6 +77,21 @@ pub fn profile(conn: &mut DbConn, handle: &str) -> QueryResult<Option<RepProfile
     Ok(row.map(RepProfile::from))
 }
 
+/// An active staff member customers can thank (as [`search`] offers them), by handle.
+pub fn thankable(conn: &mut DbConn, handle: &str) -> QueryResult<Option<RepProfile>> {
+    let row: Option<ProfileRow> = profile_query()
+        .filter(staff::handle.eq(handle))
+        .filter(staff::active.eq(true))
+        .filter(
+            staff::team_id
+                .is_not_null()
+                .or(staff::role.eq_any([Role::Rep, Role::Manager])),
+        )
+        .first(conn)
+        .optional()?;
+    Ok(row.map(RepProfile::from))
+}
+
 /// Active staff whose name or handle contains `query` (any case), best matches first: only
 /// people customers can thank — reps and managers, and anyone on a team — never an admin
 /// who serves no team.

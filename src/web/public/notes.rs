@@ -8,12 +8,13 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::db;
-use crate::domain::{Channel, Display, NoteKind, Submission, SubmissionFields};
+use crate::domain::{Channel, Display, NoteKind, PersonName, Submission, SubmissionFields};
 use crate::error::{AppError, FieldError};
 use crate::store::intake::{self, Accepted, IntakeContext, Outcome};
 use crate::store::staff::{self, RepProfile};
 use crate::store::teams;
 use crate::web::extract::ClientIp;
+use crate::web::public::reps::{self, Named};
 use crate::web::{forms, see_other};
 
 #[derive(Debug, Deserialize)]
@@ -27,8 +28,12 @@ pub struct NewQuery {
 pub struct NoteForm {
     #[serde(default)]
     pub kind: String,
+    /// A handle, or a name (or part of one) to search for.
     #[serde(default)]
     pub rep: String,
+    /// The person chosen among several whose names matched `rep`.
+    #[serde(default)]
+    pub rep_choice: String,
     #[serde(default)]
     pub team: String,
     #[serde(default)]
@@ -79,17 +84,23 @@ fn kind_or_thanks(text: Option<&str>) -> Result<NoteKind, AppError> {
     }
 }
 
-/// How the customer may be named in public, as the form offers it.
-fn displays() -> Vec<serde_json::Value> {
+/// How the customer may be named in public, as the form offers it: each choice with the
+/// name it would show, from the name typed (`app.js` keeps it current as they type).
+fn displays(typed_name: &str) -> Vec<serde_json::Value> {
+    let name = PersonName::parse(typed_name).ok();
     Display::ALL
         .iter()
         .map(|d| {
             let label = match d {
-                Display::Full => "My full name (Pat Doe)",
-                Display::First => "My first name and initial (Pat D.)",
+                Display::Full => "My full name",
+                Display::First => "My first name and initial",
                 Display::Anonymous => "Just \u{201c}A customer\u{201d}",
             };
-            json!({"value": d.as_str(), "label": label})
+            let shown = match (d, &name) {
+                (Display::Anonymous, _) | (_, None) => String::new(),
+                (d, Some(name)) => d.public_name(Some(name)),
+            };
+            json!({"value": d.as_str(), "label": label, "shown": shown})
         })
         .collect()
 }
@@ -97,7 +108,7 @@ fn displays() -> Vec<serde_json::Value> {
 async fn render(
     state: &AppState,
     kind: NoteKind,
-    rep: Option<RepProfile>,
+    (rep, choices): (Option<RepProfile>, &[RepProfile]),
     form: &NoteForm,
     errors: &[FieldError],
     status: StatusCode,
@@ -110,6 +121,11 @@ async fn render(
     let mut ctx = tera::Context::new();
     ctx.insert("kind", kind.as_str());
     ctx.insert("rep", &rep);
+    ctx.insert("choices", choices);
+    ctx.insert(
+        "search_link",
+        &crate::web::with_query("/reps", &[("kind", kind.as_str()), ("q", form.rep.trim())]),
+    );
     ctx.insert(
         "teams",
         &teams
@@ -119,7 +135,7 @@ async fn render(
     );
     ctx.insert("form", form);
     ctx.insert("form_token", &forms::form_token(state));
-    ctx.insert("displays", &displays());
+    ctx.insert("displays", &displays(&form.customer_name));
     ctx.insert(
         "channels",
         &Channel::ALL
@@ -131,12 +147,13 @@ async fn render(
     forms::page_with_status("public/note_form.html", &ctx, status)
 }
 
+/// Someone customers can thank (as the search offers them), by handle.
 async fn profile(state: &AppState, handle: &str) -> Result<Option<RepProfile>, AppError> {
     let handle = handle.trim().to_lowercase();
     if crate::domain::Handle::parse(&handle).is_err() {
         return Ok(None);
     }
-    db::run(&state.pool, move |c| Ok(staff::profile(c, &handle)?)).await
+    db::run(&state.pool, move |c| Ok(staff::thankable(c, &handle)?)).await
 }
 
 /// `GET /feedback/new?kind=thanks|complaint&rep=HANDLE`
@@ -155,7 +172,7 @@ pub async fn new(
         display: Display::First.as_str().into(),
         ..NoteForm::default()
     };
-    render(&state, kind, rep, &form, &[], StatusCode::OK).await
+    render(&state, kind, (rep, &[]), &form, &[], StatusCode::OK).await
 }
 
 /// `GET /to/HANDLE`: a rep's personal page, the form with them filled in.
@@ -172,7 +189,7 @@ pub async fn personal(
         display: Display::First.as_str().into(),
         ..NoteForm::default()
     };
-    render(&state, kind, Some(rep), &form, &[], StatusCode::OK).await
+    render(&state, kind, (Some(rep), &[]), &form, &[], StatusCode::OK).await
 }
 
 /// Stores a note through the one intake both the form and the API use, and wakes the mail
@@ -222,6 +239,46 @@ fn answer(note: Accepted) -> Result<HttpResponse, AppError> {
     forms::page_with_status("public/duplicate.html", &ctx, StatusCode::OK)
 }
 
+/// Who the form names: the person chosen among several matches, else the text typed (a
+/// handle or a name); with the error to show when that is not one person.
+async fn named(
+    state: &AppState,
+    form: &mut NoteForm,
+) -> Result<(Option<RepProfile>, Vec<RepProfile>, Option<FieldError>), AppError> {
+    let text = if form.rep_choice.trim().is_empty() {
+        form.rep.trim().to_owned()
+    } else {
+        form.rep_choice.trim().to_owned()
+    };
+    Ok(match reps::resolve(state, &text).await? {
+        Named::Nobody | Named::Unlisted => (None, Vec::new(), None),
+        Named::One(rep) => {
+            form.rep = rep.handle.clone();
+            (Some(rep), Vec::new(), None)
+        }
+        Named::Several(choices) => {
+            let error = FieldError::new(
+                "rep",
+                format!(
+                    "{} people match \u{201c}{text}\u{201d}: choose the one who helped you.",
+                    choices.len()
+                ),
+            );
+            (None, choices, Some(error))
+        }
+        Named::NoMatch => {
+            let error = FieldError::new(
+                "rep",
+                format!(
+                    "We couldn't find anyone called \u{201c}{text}\u{201d}. Check the spelling, \
+                     or search for them by name."
+                ),
+            );
+            (None, Vec::new(), Some(error))
+        }
+    })
+}
+
 /// `POST /feedback`
 pub async fn create(
     state: web::Data<AppState>,
@@ -229,18 +286,35 @@ pub async fn create(
     form: web::Form<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
     forms::rate_limit(&state, ip).await?;
-    let form = form.into_inner();
+    let mut form = form.into_inner();
     let kind = NoteKind::parse(&form.kind).unwrap_or(NoteKind::Thanks);
-    let rep = profile(&state, &form.rep).await?;
+    let (rep, choices, rep_error) = named(&state, &mut form).await?;
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let nonce = match forms::check_human(&state, &form.form_token, &form.website) {
         Ok(nonce) => nonce,
-        Err(error) => return render(&state, kind, rep, &form, &[error], unprocessable).await,
+        Err(error) => {
+            let errors: Vec<FieldError> = rep_error.into_iter().chain([error]).collect();
+            let who = (rep, choices.as_slice());
+            return render(&state, kind, who, &form, &errors, unprocessable).await;
+        }
     };
     let today = chrono::Utc::now().date_naive();
-    let submission = match Submission::parse(&form.fields(), today) {
-        Ok(s) => s,
-        Err(errors) => return render(&state, kind, rep, &form, &errors, unprocessable).await,
+    let mut fields = form.fields();
+    if rep_error.is_some() {
+        // The name typed is not (yet) one person: check the rest of the form meanwhile.
+        fields.rep.clear();
+    }
+    let parsed = Submission::parse(&fields, today);
+    let submission = match (parsed, rep_error) {
+        (Ok(s), None) => s,
+        (parsed, rep_error) => {
+            let errors: Vec<FieldError> = rep_error
+                .into_iter()
+                .chain(parsed.err().into_iter().flatten())
+                .collect();
+            let who = (rep, choices.as_slice());
+            return render(&state, kind, who, &form, &errors, unprocessable).await;
+        }
     };
     let form_nonce = Some((nonce.nonce, nonce.expires_at));
     match accept(&state, submission, None, form_nonce, None).await {
@@ -248,7 +322,7 @@ pub async fn create(
         Err(AppError::Invalid(errors)) => {
             // A handle that names no one: show the search field again.
             let rep = rep.filter(|_| !errors.iter().any(|e| e.field == "rep"));
-            render(&state, kind, rep, &form, &errors, unprocessable).await
+            render(&state, kind, (rep, &[]), &form, &errors, unprocessable).await
         }
         Err(other) => Err(other),
     }

@@ -1,4 +1,5 @@
-//! Finding the rep: search by name (`/reps?q=`), a rep's QR code and printable card.
+//! Finding the rep: search by name (`/reps?q=`), the form's "who helped you" text read as a
+//! handle or a name, a rep's QR code and printable card.
 
 use actix_web::{HttpResponse, web};
 use qrcode::QrCode;
@@ -27,6 +28,52 @@ pub async fn find(state: &AppState, q: String) -> Result<Vec<RepProfile>, AppErr
     }
     db::run(&state.pool, move |c| {
         Ok(staff::search(c, &q, SEARCH_LIMIT)?)
+    })
+    .await
+}
+
+/// Whom the customer's "who helped you" text names.
+#[derive(Debug)]
+pub enum Named {
+    /// They left it empty.
+    Nobody,
+    One(RepProfile),
+    /// Several people match: the customer chooses.
+    Several(Vec<RepProfile>),
+    /// A handle no one customers can find has, nor any name: the intake decides (the card
+    /// of someone who left still reaches their team).
+    Unlisted,
+    NoMatch,
+}
+
+/// Reads the form's "who helped you" text: the handle of someone customers can thank, else
+/// a name (or part of one) searched for as `/reps?q=` does; else a handle is left to the
+/// intake, as the JSON API's `rep_handle` is.
+pub async fn resolve(state: &AppState, text: &str) -> Result<Named, AppError> {
+    let text: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(60)
+        .collect();
+    if text.is_empty() {
+        return Ok(Named::Nobody);
+    }
+    let handle = crate::domain::Handle::parse(&text).ok();
+    db::run(&state.pool, move |c| {
+        if let Some(handle) = &handle
+            && let Some(rep) = staff::thankable(c, handle.as_str())?
+        {
+            return Ok(Named::One(rep));
+        }
+        let mut found = staff::search(c, &text, SEARCH_LIMIT)?;
+        Ok(match found.len() {
+            0 if handle.is_some() => Named::Unlisted,
+            0 => Named::NoMatch,
+            1 => Named::One(found.remove(0)),
+            _ => Named::Several(found),
+        })
     })
     .await
 }

@@ -7,6 +7,7 @@
 //! Skipped, with a note, where Chromium and chromedriver are not on `PATH`; failed instead
 //! under `CI=true`.
 
+mod finding;
 mod pages;
 mod webdriver;
 
