@@ -1,0 +1,33 @@
+//! How the customer is told who answered them: the rep by their public name (per their
+//! naming choice), anyone else by name (if they agreed to be named) and by their relation to
+//! the rep — "Grace Okafor, Maria's manager".
+
+use crate::domain::Role;
+use crate::store::note_facts::NoteFacts;
+use crate::store::staff::Staff;
+
+/// The person who wrote to the customer about the note in `facts`, as the customer sees them.
+pub fn for_customer(facts: &NoteFacts, author: &Staff) -> String {
+    if facts.note.rep_id.as_ref() == Some(&author.id) {
+        return facts.rep_public();
+    }
+    let rep_first = facts
+        .rep
+        .as_ref()
+        .filter(|r| r.public_naming)
+        .and_then(|r| r.name.split_whitespace().next());
+    let team = facts.team.as_ref().map(|t| t.name.as_str());
+    let relation = match (author.role, rep_first, team) {
+        (Role::Rep, Some(first), _) => format!("{first}'s colleague"),
+        (Role::Rep, None, Some(team)) => format!("a colleague on the {team} team"),
+        (Role::Rep, None, None) => "a colleague".to_owned(),
+        (_, Some(first), _) => format!("{first}'s manager"),
+        (_, None, Some(team)) => format!("the {team} team's manager"),
+        (_, None, None) => "a manager".to_owned(),
+    };
+    if author.public_naming {
+        format!("{}, {relation}", author.name)
+    } else {
+        relation
+    }
+}
