@@ -283,7 +283,7 @@ async fn receipts_withdraw_consent_and_erase_everywhere(backend: Backend) {
     let res = app
         .client
         .post(app.url(&format!("{receipt}/withdraw")))
-        .form(&[("form_token", tok.as_str())])
+        .form(&[("form_token", tok.as_str()), ("confirm", "yes")])
         .send()
         .await
         .unwrap();
