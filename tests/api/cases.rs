@@ -360,6 +360,9 @@ async fn escalation_goes_to_the_managers_manager(backend: Backend) {
     assert_eq!(status, "received");
 }
 
+/// A form's fields.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
 /// The `?done=` a step's redirect carries, and the page it leads to, as `client`.
 async fn after_step(
     app: &TestApp,
@@ -487,7 +490,7 @@ async fn each_step_says_what_it_did_in_human_words(backend: Backend) {
     assert!(list.contains("Waiting for acknowledgement"));
     assert!(!list.contains("<td>open"), "no raw codes");
 
-    let steps: [(&[(&str, &str)], &str, &str); 4] = [
+    let steps: [(Fields, &str, &str); 4] = [
         (
             &[("step", "acknowledge")],
             "done=acknowledged",
