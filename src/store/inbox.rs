@@ -242,15 +242,23 @@ fn load(
     };
     query = match scope {
         Scope::All => query,
-        Scope::Own(id, OpenComplaints::Shown) => query.filter(notes::rep_id.eq(id.clone())),
+        // A rep also sees the complaints assigned to them, as their case list does.
+        Scope::Own(id, OpenComplaints::Shown) => query.filter(
+            notes::rep_id
+                .eq(id.clone())
+                .or(cases::assignee_id.eq(id.clone())),
+        ),
         // Unacknowledged complaints wait for the manager.
-        Scope::Own(id, OpenComplaints::Hidden) => {
-            query.filter(notes::rep_id.eq(id.clone())).filter(
-                notes::kind
-                    .ne(NoteKind::Complaint)
-                    .or(cases::status.ne(CaseStatus::Open).assume_not_null()),
-            )
-        }
+        Scope::Own(id, OpenComplaints::Hidden) => query.filter(
+            notes::rep_id
+                .eq(id.clone())
+                .and(
+                    notes::kind
+                        .ne(NoteKind::Complaint)
+                        .or(cases::status.ne(CaseStatus::Open).assume_not_null()),
+                )
+                .or(cases::assignee_id.eq(id.clone())),
+        ),
         Scope::Teams(id, teams) => query.filter(
             notes::rep_id
                 .eq(id.clone())

@@ -625,6 +625,45 @@ async fn a_note_page_leads_to_the_next_and_the_wall_review(backend: Backend) {
     assert!(!private.contains("Review for the wall"), "not for the wall");
 }
 
+async fn a_rep_assigned_someone_elses_complaint_can_open_and_handle_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    add_member(&app, ("Ana Silva", "ana@example.com", "rep", "Care", "ana"));
+    set_passwords(&app);
+    let note = Note::complaint("maria", "The router never arrived.")
+        .send(&app)
+        .await
+        .id;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let ana = signed_in(&app, "ana@example.com").await;
+    let path = format!("/staff/notes/{note}");
+    assert_eq!(page_as(&ana, &app, &path).await.0, 404, "not hers yet");
+    let ana_id = app.staff_id("ana");
+    let res = step(
+        &app,
+        &grace,
+        &note,
+        &[("step", "assign"), ("assignee", &ana_id)],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+
+    let (_, cases) = page_as(&ana, &app, "/staff/cases").await;
+    assert!(cases.contains(&format!("href=\"/staff/notes/{note}\"")));
+    let (status, page) = page_as(&ana, &app, &path).await;
+    assert_eq!(status, 200, "the case she was given opens");
+    assert!(page.contains("value=\"resolve\""));
+    assert!(!page.contains("pat@example.com"));
+    let res = step(
+        &app,
+        &ana,
+        &note,
+        &[("step", "resolve"), ("message", "Sent by courier.")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+}
+
 backend_tests!(
     a_complaint_is_acknowledged_and_resolved_and_the_customer_hears_both,
     refusals_change_nothing,
@@ -636,4 +675,5 @@ backend_tests!(
     each_step_says_what_it_did_in_human_words,
     a_managers_reply_says_who_wrote_it,
     a_note_page_leads_to_the_next_and_the_wall_review,
+    a_rep_assigned_someone_elses_complaint_can_open_and_handle_it,
 );
