@@ -1,6 +1,6 @@
 //! How the customer is told who answered them: the rep by their public name (per their
 //! naming choice), anyone else by name (if they agreed to be named) and by their relation to
-//! the rep — "Grace Okafor, Maria's manager".
+//! the rep — "Grace Okafor, Maria's manager" — or as an administrator.
 
 use crate::domain::Role;
 use crate::store::note_facts::NoteFacts;
@@ -21,6 +21,8 @@ pub fn for_customer(facts: &NoteFacts, author: &Staff) -> String {
         (Role::Rep, Some(first), _) => format!("{first}'s colleague"),
         (Role::Rep, None, Some(team)) => format!("a colleague on the {team} team"),
         (Role::Rep, None, None) => "a colleague".to_owned(),
+        // An administrator is no one's manager by being one.
+        (Role::Admin, _, _) => "an administrator".to_owned(),
         (_, Some(first), _) => format!("{first}'s manager"),
         (_, None, Some(team)) => format!("the {team} team's manager"),
         (_, None, None) => "a manager".to_owned(),
@@ -29,5 +31,43 @@ pub fn for_customer(facts: &NoteFacts, author: &Staff) -> String {
         format!("{}, {relation}", author.name)
     } else {
         relation
+    }
+}
+
+/// The same, as the subject that starts a sentence: "Grace Okafor, Maria's manager, has…",
+/// "Maria's manager has…".
+pub fn as_subject(facts: &NoteFacts, author: &Staff) -> String {
+    subject(&for_customer(facts, author))
+}
+
+/// `words` with a capital first letter, and a comma closing an apposition.
+fn subject(words: &str) -> String {
+    let mut chars = words.chars();
+    let mut subject: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if words.contains(", ") {
+        subject.push(',');
+    }
+    subject
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject;
+
+    #[test]
+    fn a_subject_starts_with_a_capital_and_closes_its_apposition() {
+        assert_eq!(subject("a manager"), "A manager");
+        assert_eq!(
+            subject("the Care team's manager"),
+            "The Care team's manager"
+        );
+        assert_eq!(
+            subject("Grace Okafor, Maria's manager"),
+            "Grace Okafor, Maria's manager,"
+        );
+        assert_eq!(subject(""), "");
     }
 }

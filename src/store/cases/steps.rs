@@ -134,9 +134,14 @@ impl Taking<'_> {
         events::record(conn, &self.facts.note.id, kind, me, body, public, self.now)
     }
 
-    /// The person acting, by name, as emails about the step give it.
+    /// The person acting, by name, as emails to staff about the step give it.
     fn staff_name(&self) -> &str {
         &self.who.person.name
+    }
+
+    /// The person acting, as the customer is told (see [`authors`]).
+    fn to_customer_as(&self) -> String {
+        authors::as_subject(&self.facts, self.who.person)
     }
 
     fn acknowledge(&self, conn: &mut DbConn, message: Option<&str>) -> StoreResult<()> {
@@ -150,8 +155,8 @@ impl Taking<'_> {
             .execute(conn)?;
         self.record(conn, EventKind::Acknowledged, message, true)?;
         if let Some(customer) = self.facts.customer() {
-            let (facts, name) = (&self.facts, self.staff_name());
-            let email = compose::case_acknowledged(facts, self.links, name, message)?;
+            let name = self.to_customer_as();
+            let email = compose::case_acknowledged(&self.facts, self.links, &name, message)?;
             let key = format!("case:{}:acknowledged", case.id);
             self.facts.queue(conn, key, &customer, email)?;
         }
@@ -222,8 +227,8 @@ impl Taking<'_> {
             .execute(conn)?;
         self.record(conn, EventKind::Resolved, Some(message), true)?;
         if let Some(customer) = self.facts.customer() {
-            let (facts, name) = (&self.facts, self.staff_name());
-            let email = compose::case_resolved(facts, self.links, name, message)?;
+            let name = self.to_customer_as();
+            let email = compose::case_resolved(&self.facts, self.links, &name, message)?;
             let key = format!("case:{}:resolved", case.id);
             self.facts.queue(conn, key, &customer, email)?;
         }
