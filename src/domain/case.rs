@@ -10,6 +10,17 @@ text_enum!(
     }
 );
 
+impl CaseStatus {
+    /// How staff pages name the state.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "Waiting for acknowledgement",
+            Self::Acknowledged => "Acknowledged",
+            Self::Resolved => "Resolved",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseAction {
     Acknowledge,

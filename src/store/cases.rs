@@ -2,12 +2,15 @@
 //! as a note event ([`steps`]); the customer hears about acknowledgement and resolution by
 //! email. Staff see the open cases and one case's state ([`views`]).
 
+pub mod authors;
+mod rights;
 mod steps;
 mod views;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+pub use rights::{MAX_REPLIES, Rights, rights};
 pub use steps::{Acting, Step, apply};
 pub use views::{Assignee, CaseView, OpenCase, assignees, open_by_age, view};
 

@@ -97,11 +97,29 @@ pub struct NoteHeader {
     pub reference: String,
     pub kind: NoteKind,
     pub status: NoteStatus,
+    /// The note's state in words: a complaint's case, or where a thank-you stands.
+    pub status_label: &'static str,
     pub rep: Option<String>,
     pub team: Option<String>,
     pub customer: String,
     pub received: String,
     pub unread: bool,
+}
+
+/// Where a note stands, as staff pages say it.
+fn status_label(kind: NoteKind, status: NoteStatus, case: Option<CaseStatus>) -> &'static str {
+    use NoteStatus as S;
+    match (kind, status, case) {
+        (_, S::Erased, _) => "Erased at the customer's request",
+        (NoteKind::Complaint, _, Some(case)) => case.label(),
+        (NoteKind::Complaint, _, None) => "Received",
+        (_, S::Received, _) => "Received (not for the wall)",
+        (_, S::AwaitingModeration, _) => "Waiting for a review for the wall",
+        (_, S::Published, _) => "On the wall",
+        (_, S::Declined, _) => "Not published: declined",
+        (_, S::Unpublished, _) => "Taken off the wall",
+        (_, S::Withdrawn, _) => "Not for the wall: the customer withdrew consent",
+    }
 }
 
 /// A note in the inbox.
@@ -148,6 +166,7 @@ impl NoteRow {
             reference: note.reference.clone(),
             kind: note.kind,
             status: note.status,
+            status_label: status_label(note.kind, note.status, self.case),
             rep: note.rep.clone(),
             team: note.team.clone(),
             customer: note
@@ -175,13 +194,25 @@ fn excerpt(body: Option<&str>) -> String {
     }
 }
 
-/// The notes in scope (only `only`, when given), newest first, a page at a time.
+/// Which notes [`load`] reads, and in which order.
+enum Reading<'a> {
+    /// The inbox's order, newest first, a page at a time.
+    Page,
+    /// Just this one.
+    Only(&'a NoteId),
+    /// The next newer than this one (for "previous" on a note's page).
+    NewerThan(&'a NoteId),
+    /// The next older than this one (for "next").
+    OlderThan(&'a NoteId),
+}
+
+/// The notes in scope, as `reading` says.
 fn load(
     conn: &mut DbConn,
     scope: &Scope,
     me: &StaffId,
     filter: &Filter,
-    only: Option<&NoteId>,
+    reading: Reading<'_>,
 ) -> QueryResult<Vec<NoteRow>> {
     let mut query = with_names()
         .left_join(
@@ -196,29 +227,44 @@ fn load(
             cases::status.nullable(),
             cases::due_at.nullable(),
         ))
-        .order(notes::id.desc())
-        .limit(PAGE)
         .into_boxed();
+    query = match reading {
+        Reading::Page => query.order(notes::id.desc()).limit(PAGE),
+        Reading::Only(id) => query.filter(notes::id.eq(id.clone())),
+        Reading::NewerThan(id) => query
+            .filter(notes::id.gt(id.clone()))
+            .order(notes::id.asc())
+            .limit(1),
+        Reading::OlderThan(id) => query
+            .filter(notes::id.lt(id.clone()))
+            .order(notes::id.desc())
+            .limit(1),
+    };
     query = match scope {
         Scope::All => query,
-        Scope::Own(id, OpenComplaints::Shown) => query.filter(notes::rep_id.eq(id.clone())),
+        // A rep also sees the complaints assigned to them, as their case list does.
+        Scope::Own(id, OpenComplaints::Shown) => query.filter(
+            notes::rep_id
+                .eq(id.clone())
+                .or(cases::assignee_id.eq(id.clone())),
+        ),
         // Unacknowledged complaints wait for the manager.
-        Scope::Own(id, OpenComplaints::Hidden) => {
-            query.filter(notes::rep_id.eq(id.clone())).filter(
-                notes::kind
-                    .ne(NoteKind::Complaint)
-                    .or(cases::status.ne(CaseStatus::Open).assume_not_null()),
-            )
-        }
+        Scope::Own(id, OpenComplaints::Hidden) => query.filter(
+            notes::rep_id
+                .eq(id.clone())
+                .and(
+                    notes::kind
+                        .ne(NoteKind::Complaint)
+                        .or(cases::status.ne(CaseStatus::Open).assume_not_null()),
+                )
+                .or(cases::assignee_id.eq(id.clone())),
+        ),
         Scope::Teams(id, teams) => query.filter(
             notes::rep_id
                 .eq(id.clone())
                 .or(notes::team_id.eq_any(teams.clone())),
         ),
     };
-    if let Some(id) = only {
-        query = query.filter(notes::id.eq(id.clone()));
-    }
     if let Some(kind) = filter.kind {
         query = query.filter(notes::kind.eq(kind));
     }
@@ -239,7 +285,7 @@ pub fn list(
     filter: &Filter,
 ) -> QueryResult<Vec<InboxItem>> {
     let now = super::now();
-    Ok(load(conn, scope, me, filter, None)?
+    Ok(load(conn, scope, me, filter, Reading::Page)?
         .into_iter()
         .map(|r| InboxItem {
             note: r.header("%-d %b %Y"),
@@ -258,7 +304,7 @@ pub fn note(
     me: &StaffId,
     id: &NoteId,
 ) -> QueryResult<Option<NoteView>> {
-    let Some(row) = load(conn, scope, me, &Filter::default(), Some(id))?.pop() else {
+    let Some(row) = load(conn, scope, me, &Filter::default(), Reading::Only(id))?.pop() else {
         return Ok(None);
     };
     let header = row.header("%-d %B %Y, %H:%M UTC");
@@ -281,6 +327,20 @@ pub fn note(
             .interaction_date
             .map(|d| d.format("%-d %B %Y").to_string()),
     }))
+}
+
+/// The notes either side of `id` in the viewer's inbox order: (newer, older).
+pub fn neighbours(
+    conn: &mut DbConn,
+    scope: &Scope,
+    me: &StaffId,
+    id: &NoteId,
+) -> QueryResult<(Option<String>, Option<String>)> {
+    let all = Filter::default();
+    let newer = load(conn, scope, me, &all, Reading::NewerThan(id))?;
+    let older = load(conn, scope, me, &all, Reading::OlderThan(id))?;
+    let first = |rows: Vec<NoteRow>| rows.into_iter().next().map(|r| r.note.id.to_string());
+    Ok((first(newer), first(older)))
 }
 
 /// Marks a note read or unread for one person.

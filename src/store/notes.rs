@@ -5,9 +5,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::ids::{NoteId, StaffId, TeamId};
-use crate::db::schema::{notes, staff, teams};
-use crate::domain::{Channel, Display, NoteKind, NoteStatus};
+use crate::db::ids::{NoteId, StaffId, StoryId, TeamId};
+use crate::db::schema::{notes, staff, stories, teams};
+use crate::domain::{Channel, Display, NoteKind, NoteStatus, StoryStatus};
 
 /// A note as it is written to the database (already validated by the domain types).
 #[derive(Debug, Clone, Insertable)]
@@ -94,4 +94,14 @@ pub fn named_columns() -> _ {
         notes::interaction_date,
         notes::created_at,
     )
+}
+
+/// The story of a thank-you that waits for a manager's review, if it has one.
+pub fn story_to_review(conn: &mut DbConn, note: &NoteId) -> QueryResult<Option<StoryId>> {
+    stories::table
+        .filter(stories::note_id.eq(note))
+        .filter(stories::status.eq(StoryStatus::Pending))
+        .select(stories::id)
+        .first(conn)
+        .optional()
 }

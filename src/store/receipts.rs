@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 mod erasure;
 mod export;
+mod history;
 
 pub use erasure::{count_by_email, erase_by_email, erase_note};
 pub use export::export;
@@ -34,7 +35,11 @@ pub struct ReceiptView {
     pub rep_public: Option<String>,
     pub created: String,
     /// What staff did that the customer may see: acknowledgement, resolution, replies.
-    pub history: Vec<super::events::Event>,
+    pub history: Vec<history::Step>,
+    /// A complaint not yet acknowledged: when it will be, at the latest.
+    pub answer_by: Option<String>,
+    /// A thank-you whose customer withdrew consent, and may give it again.
+    pub may_consent_again: bool,
 }
 
 /// The note behind a receipt token.
@@ -86,11 +91,15 @@ fn label(kind: NoteKind, status: NoteStatus, case: Option<CaseStatus>) -> &'stat
 /// The note behind a receipt token, as its author may see it.
 pub fn view(conn: &mut DbConn, token_hash: &str) -> StoreResult<ReceiptView> {
     let row = find(conn, token_hash)?.ok_or(StoreError::NotFound)?;
-    let case: Option<CaseStatus> = cases::table
+    let case: Option<(CaseStatus, NaiveDateTime)> = cases::table
         .filter(cases::note_id.eq(&row.id))
-        .select(cases::status)
+        .select((cases::status, cases::due_at))
         .first(conn)
         .optional()?;
+    let answer_by = case
+        .filter(|(status, _)| *status == CaseStatus::Open)
+        .map(|(_, due)| due.format("%-d %B %Y, %H:%M UTC").to_string());
+    let case = case.map(|(status, _)| status);
     let rep_public = match &row.rep_id {
         Some(rep) => staff::table
             .left_join(teams::table)
@@ -101,6 +110,7 @@ pub fn view(conn: &mut DbConn, token_hash: &str) -> StoreResult<ReceiptView> {
             .map(|(name, public, team)| match (public, team) {
                 (true, _) => name,
                 (false, Some(team)) => format!("a member of the {team} team"),
+                // Someone on no team is not "a member of the our team".
                 (false, None) => "the person who helped you".into(),
             }),
         None => None,
@@ -109,9 +119,11 @@ pub fn view(conn: &mut DbConn, token_hash: &str) -> StoreResult<ReceiptView> {
         .customer_name
         .as_deref()
         .and_then(|n| PersonName::parse(n).ok());
-    let history = super::events::for_note(conn, &row.id, true)?;
+    let history = history::for_customer(conn, &row.id)?;
     Ok(ReceiptView {
         history,
+        answer_by,
+        may_consent_again: row.kind == NoteKind::Thanks && row.status == NoteStatus::Withdrawn,
         status_label: label(row.kind, row.status, case).into(),
         erased: row.status == NoteStatus::Erased,
         public_name: row.display.public_name(person.as_ref()),
@@ -254,6 +266,47 @@ pub fn withdraw(conn: &mut DbConn, token_hash: &str) -> StoreResult<()> {
             conn,
             &super::audit::Actor::System("customer"),
             "note.withdraw_consent",
+            Some(id.as_str()),
+            None,
+            None,
+        )?;
+        Ok(())
+    })
+}
+
+/// Gives consent to publish again, after withdrawing it: the story goes back to the
+/// managers, who read it again before it returns to the wall.
+pub fn consent_again(conn: &mut DbConn, token_hash: &str) -> StoreResult<()> {
+    write_tx(conn, |conn| {
+        let Row {
+            id, status, kind, ..
+        } = find(conn, token_hash)?.ok_or(StoreError::NotFound)?;
+        if status == NoteStatus::Erased {
+            return Err(StoreError::Gone);
+        }
+        if kind != NoteKind::Thanks || status != NoteStatus::Withdrawn {
+            return Err(StoreError::Conflict(
+                "There is no withdrawn consent to give again.".into(),
+            ));
+        }
+        let now = super::now();
+        diesel::update(notes::table.find(&id))
+            .set((
+                notes::consent_publish.eq(true),
+                notes::status.eq(NoteStatus::AwaitingModeration),
+                notes::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        diesel::update(stories::table.filter(stories::note_id.eq(&id)))
+            .set((
+                stories::status.eq(StoryStatus::Pending),
+                stories::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        super::audit::record(
+            conn,
+            &super::audit::Actor::System("customer"),
+            "note.consent_again",
             Some(id.as_str()),
             None,
             None,

@@ -156,6 +156,7 @@ fn receipt(cfg: &mut web::ServiceConfig) {
     at("").get(receipt::show).register(cfg);
     at("/export.json").get(receipt::export).register(cfg);
     at("/withdraw").post(receipt::withdraw).register(cfg);
+    at("/consent").post(receipt::consent).register(cfg);
     at("/erase").post(receipt::erase).register(cfg);
     at("/rotate").post(receipt::rotate).register(cfg);
 }

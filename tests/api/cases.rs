@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use heard::db::schema::{notes, outbox};
 
 use crate::backend_tests;
-use crate::helpers::builders::{add_member, add_team, seed_org, team};
+use crate::helpers::builders::{add_member, add_team, seed_org, set_setting, team};
 use crate::helpers::cases::{case_status, event_count, step};
 use crate::helpers::mail::templates_to;
 use crate::helpers::notes::{Note, Sent};
@@ -360,6 +360,310 @@ async fn escalation_goes_to_the_managers_manager(backend: Backend) {
     assert_eq!(status, "received");
 }
 
+/// A form's fields.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
+/// The `?done=` a step's redirect carries, and the page it leads to, as `client`.
+async fn after_step(
+    app: &TestApp,
+    client: &reqwest::Client,
+    note: &str,
+    fields: &[(&str, &str)],
+) -> (String, String) {
+    let res = step(app, client, note, fields).await;
+    assert_eq!(res.status(), 303, "{fields:?}");
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let (_, page) = page_as(client, app, &to).await;
+    (to, page)
+}
+
+async fn a_rep_sees_only_the_steps_they_may_take(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let note = Note::complaint("maria", "The engineer never came.")
+        .send(&app)
+        .await
+        .id;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let maria = signed_in(&app, "maria@example.com").await;
+    let path = format!("/staff/notes/{note}");
+
+    // The manager may do everything; the customer left an address (shown to her).
+    let (_, page) = page_as(&grace, &app, &path).await;
+    for form in [
+        "value=\"acknowledge\"",
+        "value=\"resolve\"",
+        "value=\"comment\"",
+    ] {
+        assert!(page.contains(form), "{form}");
+    }
+    assert!(page.contains("Emailed to the customer"));
+    assert!(!page.contains("handles this complaint"));
+    assert_eq!(
+        step(&app, &grace, &note, &[("step", "acknowledge")])
+            .await
+            .status(),
+        303
+    );
+
+    // Maria may not handle a complaint about herself: no forms that would answer 403, and
+    // the page says who handles it.
+    let (status, page) = page_as(&maria, &app, &path).await;
+    assert_eq!(status, 200);
+    for form in [
+        "value=\"acknowledge\"",
+        "value=\"resolve\"",
+        "value=\"comment\"",
+    ] {
+        assert!(!page.contains(form), "{form} is not offered");
+    }
+    assert!(
+        page.contains("Grace Okafor, your manager, handles this complaint."),
+        "{page}"
+    );
+    assert_eq!(
+        step(
+            &app,
+            &maria,
+            &note,
+            &[("step", "resolve"), ("message", "Done.")]
+        )
+        .await
+        .status(),
+        403,
+        "the page and the step agree"
+    );
+
+    // Where reps handle their own complaints, the forms appear and work. The address is
+    // hidden from her, but the customer does have one: the hint says they will be emailed.
+    set_setting(&app, "reps_handle_cases", 1);
+    let (_, page) = page_as(&maria, &app, &path).await;
+    assert!(page.contains("value=\"resolve\""));
+    assert!(
+        !page.contains("value=\"acknowledge\""),
+        "already acknowledged"
+    );
+    assert!(!page.contains("pat@example.com"));
+    assert!(page.contains("Emailed to the customer"));
+    assert!(!page.contains("left no email"));
+    assert!(!page.contains("handles this complaint"));
+    let (to, _) = after_step(
+        &app,
+        &maria,
+        &note,
+        &[
+            ("step", "resolve"),
+            ("message", "The engineer comes Monday."),
+        ],
+    )
+    .await;
+    assert!(to.contains("done=resolved"), "{to}");
+}
+
+async fn each_step_says_what_it_did_in_human_words(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let note = Note::complaint(
+        "maria",
+        "My refund has been pending for six weeks now and nobody answers.",
+    )
+    .send(&app)
+    .await
+    .id;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let (_, page) = page_as(&grace, &app, &format!("/staff/notes/{note}")).await;
+    assert!(page.contains("Case: Waiting for acknowledgement"), "{page}");
+    assert!(page.contains("Acknowledge by"));
+
+    let (_, list) = page_as(&grace, &app, "/staff/cases").await;
+    assert!(
+        list.contains("My refund has been pending for six weeks"),
+        "first words"
+    );
+    assert!(
+        list.contains("Pat D") || list.contains("Pat Doe"),
+        "the customer"
+    );
+    assert!(list.contains("Maria Lopez"), "the rep");
+    assert!(list.contains("Waiting for acknowledgement"));
+    assert!(!list.contains("<td>open"), "no raw codes");
+
+    let steps: [(Fields, &str, &str); 4] = [
+        (
+            &[("step", "acknowledge")],
+            "done=acknowledged",
+            "Acknowledged: the customer has been told.",
+        ),
+        (
+            &[("step", "assign"), ("assignee", &app.staff_id("maria"))],
+            "done=assigned",
+            "Assigned.",
+        ),
+        (
+            &[("step", "comment"), ("message", "Finance is on it.")],
+            "done=commented",
+            "Internal note added.",
+        ),
+        (
+            &[("step", "resolve"), ("message", "Refunded today.")],
+            "done=resolved",
+            "Resolved: the customer has been told.",
+        ),
+    ];
+    for (fields, code, sentence) in steps {
+        let (to, page) = after_step(&app, &grace, &note, fields).await;
+        assert!(to.contains(code), "{to}");
+        assert!(page.contains("role=\"status\""));
+        assert!(page.contains(sentence), "{sentence}");
+    }
+    let (_, page) = page_as(&grace, &app, &format!("/staff/notes/{note}")).await;
+    assert!(page.contains("Case: Resolved"));
+    assert!(
+        !page.contains("Acknowledge by"),
+        "no deadline after resolution"
+    );
+    assert!(!page.contains(">received<"), "no contradicting status");
+
+    let thanks = Note::thanks("maria", "Lovely call.").send(&app).await.id;
+    let (to, page) = after_step(
+        &app,
+        &grace,
+        &thanks,
+        &[("step", "reply"), ("message", "Thank you, Pat.")],
+    )
+    .await;
+    assert!(to.contains("done=replied"), "{to}");
+    assert!(page.contains("Reply sent to the customer."));
+}
+
+async fn a_managers_reply_says_who_wrote_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let Sent { id: note, receipt } = Note::thanks("maria", "Maria was wonderful.")
+        .send(&app)
+        .await;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let maria = signed_in(&app, "maria@example.com").await;
+    for (who, words) in [
+        (&grace, "Thank you from all of Care."),
+        (&maria, "My pleasure!"),
+    ] {
+        let res = step(&app, who, &note, &[("step", "reply"), ("message", words)]).await;
+        assert_eq!(res.status(), 303);
+    }
+    let bodies: Vec<String> = outbox::table
+        .filter(outbox::template.eq("reply_to_customer"))
+        .order(outbox::created_at.asc())
+        .select(outbox::body_text)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(bodies.len(), 2);
+    assert!(
+        bodies[0].contains("here is a reply from Grace Okafor, Maria's manager:"),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies[1].contains("You thanked Maria Lopez; here is their reply:"),
+        "{}",
+        bodies[1]
+    );
+    let page = app
+        .client
+        .get(&receipt)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("A reply from Grace Okafor, Maria&#x27;s manager:"),
+        "{page}"
+    );
+    assert!(page.contains("A reply from Maria Lopez:"));
+    assert!(!page.contains("the person you thanked"));
+}
+
+async fn a_note_page_leads_to_the_next_and_the_wall_review(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let first = Note::thanks("maria", "First.").send(&app).await.id;
+    let second = Note::complaint("maria", "Second.").send(&app).await.id;
+    let third = Note::thanks("maria", "Third.")
+        .publishable()
+        .send(&app)
+        .await
+        .id;
+    let grace = signed_in(&app, "grace@example.com").await;
+
+    // Newest first, as in the inbox.
+    let (_, page) = page_as(&grace, &app, &format!("/staff/notes/{second}")).await;
+    assert!(page.contains(&format!("href=\"/staff/notes/{third}\" rel=\"prev\"")));
+    assert!(page.contains(&format!("href=\"/staff/notes/{first}\" rel=\"next\"")));
+    let (_, page) = page_as(&grace, &app, &format!("/staff/notes/{third}")).await;
+    assert!(!page.contains("rel=\"prev\""), "the newest has no previous");
+
+    // The publishable thank-you leads its manager to its review.
+    let story: String = heard::db::schema::stories::table
+        .filter(heard::db::schema::stories::note_id.eq(&third))
+        .select(heard::db::schema::stories::id)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(page.contains(&format!("href=\"/staff/stories/{story}\"")));
+    assert!(page.contains("Review for the wall"));
+    assert!(
+        page.contains("Waiting for a review for the wall"),
+        "a human status"
+    );
+    assert!(!page.contains("awaiting"));
+    let (_, private) = page_as(&grace, &app, &format!("/staff/notes/{first}")).await;
+    assert!(!private.contains("Review for the wall"), "not for the wall");
+}
+
+async fn a_rep_assigned_someone_elses_complaint_can_open_and_handle_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    add_member(&app, ("Ana Silva", "ana@example.com", "rep", "Care", "ana"));
+    set_passwords(&app);
+    let note = Note::complaint("maria", "The router never arrived.")
+        .send(&app)
+        .await
+        .id;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let ana = signed_in(&app, "ana@example.com").await;
+    let path = format!("/staff/notes/{note}");
+    assert_eq!(page_as(&ana, &app, &path).await.0, 404, "not hers yet");
+    let ana_id = app.staff_id("ana");
+    let res = step(
+        &app,
+        &grace,
+        &note,
+        &[("step", "assign"), ("assignee", &ana_id)],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+
+    let (_, cases) = page_as(&ana, &app, "/staff/cases").await;
+    assert!(cases.contains(&format!("href=\"/staff/notes/{note}\"")));
+    let (status, page) = page_as(&ana, &app, &path).await;
+    assert_eq!(status, 200, "the case she was given opens");
+    assert!(page.contains("value=\"resolve\""));
+    assert!(!page.contains("pat@example.com"));
+    let res = step(
+        &app,
+        &ana,
+        &note,
+        &[("step", "resolve"), ("message", "Sent by courier.")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+}
+
 backend_tests!(
     a_complaint_is_acknowledged_and_resolved_and_the_customer_hears_both,
     refusals_change_nothing,
@@ -367,4 +671,9 @@ backend_tests!(
     a_rep_replies_to_a_thank_you_without_either_address_showing,
     an_overdue_complaint_escalates_once,
     escalation_goes_to_the_managers_manager,
+    a_rep_sees_only_the_steps_they_may_take,
+    each_step_says_what_it_did_in_human_words,
+    a_managers_reply_says_who_wrote_it,
+    a_note_page_leads_to_the_next_and_the_wall_review,
+    a_rep_assigned_someone_elses_complaint_can_open_and_handle_it,
 );

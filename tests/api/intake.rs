@@ -10,7 +10,7 @@ use crate::helpers::notes::{
     count_notes, fresh_token, post_form, receipt_path, send_by_form, set_field, thanks_form,
     withdraw_from_receipt,
 };
-use crate::helpers::{Backend, TestApp, form_token, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, TestApp, fill_in, form_token, spawn_app, spawn_app_with};
 
 /// (template, recipient) of every queued email, sorted.
 fn mails(app: &TestApp) -> Vec<(String, String)> {
@@ -283,7 +283,7 @@ async fn receipts_withdraw_consent_and_erase_everywhere(backend: Backend) {
     let res = app
         .client
         .post(app.url(&format!("{receipt}/withdraw")))
-        .form(&[("form_token", tok.as_str())])
+        .form(&[("form_token", tok.as_str()), ("confirm", "yes")])
         .send()
         .await
         .unwrap();
@@ -448,3 +448,150 @@ async fn the_start_page_shows_published_stories_as_people_chose(backend: Backend
 }
 
 backend_tests!(the_start_page_shows_published_stories_as_people_chose);
+
+async fn withdrawing_consent_asks_first_and_can_be_undone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let res = post_form(&app, &thanks_form(&fresh_token(&app).await)).await;
+    let receipt = receipt_path(&res);
+    let state = |app: &TestApp| -> (String, bool, String) {
+        let mut conn = app.conn();
+        let (status, consent) = notes::table
+            .select((notes::status, notes::consent_publish))
+            .first(&mut conn)
+            .unwrap();
+        let story = stories::table
+            .select(stories::status)
+            .first(&mut conn)
+            .unwrap();
+        (status, consent, story)
+    };
+    let before = state(&app);
+
+    // The first press only asks.
+    let asked = fill_in(
+        &app,
+        &app.client,
+        None,
+        &receipt,
+        &format!("{receipt}/withdraw"),
+        &[],
+    )
+    .await;
+    assert_eq!(asked.status(), 200);
+    let page = asked.text().await.unwrap();
+    assert!(page.contains("Withdraw your consent?"), "{page}");
+    assert!(page.contains("name=\"confirm\" value=\"yes\""));
+    assert!(page.contains("Yes, withdraw my consent"));
+    assert_eq!(state(&app), before, "nothing changed yet");
+
+    // Confirmed, it is withdrawn, and the page says so and offers to undo it.
+    let done = app
+        .client
+        .post(app.url(&format!("{receipt}/withdraw")))
+        .form(&[
+            ("form_token", form_token(&page).as_str()),
+            ("confirm", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    let to = done.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.ends_with("?changed=withdrawn"), "{to}");
+    assert_eq!(state(&app), ("withdrawn".into(), false, "withdrawn".into()));
+    let page = app.get(&to).await.text().await.unwrap();
+    assert!(page.contains("Your consent is withdrawn"));
+    assert!(page.contains("Give my consent again"));
+
+    // Given again: back to the managers for review.
+    let res = fill_in(
+        &app,
+        &app.client,
+        None,
+        &receipt,
+        &format!("{receipt}/consent"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        state(&app),
+        ("awaiting_moderation".into(), true, "pending".into())
+    );
+    let page = app
+        .get(&format!("{receipt}?changed=consented"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Your consent is given again"));
+    assert!(page.contains("Withdraw consent"));
+    assert!(!page.contains("Give my consent again"));
+}
+
+async fn a_complaints_receipt_says_when_to_expect_an_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    let res = send_by_form(
+        &app,
+        &[
+            ("kind", "complaint"),
+            ("consent_publish", ""),
+            ("body", "Nobody called me back."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let receipt = receipt_path(&res);
+    let just_sent = app
+        .get(&format!("{receipt}?sent=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let due: chrono::NaiveDateTime = cases::table
+        .select(cases::due_at)
+        .first(&mut app.conn())
+        .unwrap();
+    let due = due.format("%-d %B %Y, %H:%M UTC").to_string();
+    assert!(
+        just_sent.contains(&format!("acknowledge it by {due}")),
+        "{just_sent}"
+    );
+    let page = app.get(&receipt).await.text().await.unwrap();
+    assert!(page.contains("Expect an answer by"));
+    assert!(page.contains(&due));
+    for words in [just_sent, page] {
+        assert!(
+            !words.contains("the wall"),
+            "a complaint never goes on the wall"
+        );
+    }
+
+    // Once resolved, no deadline and no contradicting status.
+    let note: String = notes::table
+        .select(notes::id)
+        .first(&mut app.conn())
+        .unwrap();
+    crate::helpers::staff::set_passwords(&app);
+    let grace = crate::helpers::staff::signed_in(&app, "grace@example.com").await;
+    let res = crate::helpers::cases::step(
+        &app,
+        &grace,
+        &note,
+        &[("step", "resolve"), ("message", "We rang you today.")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let page = app.get(&receipt).await.text().await.unwrap();
+    assert!(page.contains("<dd>Resolved</dd>"), "{page}");
+    assert!(page.contains("Resolved by Grace Okafor, Maria&#x27;s manager."));
+    assert!(!page.contains("Expect an answer by"));
+    assert!(!page.contains("waiting to be acknowledged"));
+}
+
+backend_tests!(
+    withdrawing_consent_asks_first_and_can_be_undone,
+    a_complaints_receipt_says_when_to_expect_an_answer,
+);

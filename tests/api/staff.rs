@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use crate::backend_tests;
 use crate::helpers::builders::{every_story, seed_org, team};
 use crate::helpers::mail::link_in_mail;
-use crate::helpers::notes::{note_id, send_by_form};
+use crate::helpers::notes::{Note, note_id, send_by_form};
 use crate::helpers::staff::{
     PASSWORD, cookie_from, csrf, request_reset, set_password_at, set_passwords, sign_in_as,
     sign_in_from, signed_in, staff_post,
@@ -289,8 +289,73 @@ async fn a_rep_who_declines_is_not_named_on_the_wall(backend: Backend) {
     assert!(home.contains("thanking a member of the Care team"));
 }
 
+async fn opening_a_note_marks_it_read_for_that_person_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let id = note_for(&app, "maria", "Maria called me back twice.").await;
+    let maria = signed_in(&app, "maria@example.com").await;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let unread = "class=\"unread-mark\"";
+    let unread_only = async |c: &reqwest::Client| page_as(c, &app, "/staff?unread=1").await.1;
+    assert!(unread_only(&maria).await.contains("Maria called me back"));
+
+    let (status, page) = page_as(&maria, &app, &format!("/staff/notes/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Mark as unread"),
+        "the page it opened shows it read"
+    );
+    let (_, inbox) = page_as(&maria, &app, "/staff").await;
+    assert!(!inbox.contains(unread), "read once opened");
+    assert!(!unread_only(&maria).await.contains("Maria called me back"));
+    assert!(
+        unread_only(&grace).await.contains("Maria called me back"),
+        "still unread for Grace"
+    );
+    // Marking it unread again sticks until it is opened again.
+    let res = staff_post(
+        &app,
+        &maria,
+        &format!("/staff/notes/{id}/read"),
+        &[("read", "0")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert!(unread_only(&maria).await.contains("Maria called me back"));
+}
+
+async fn a_reps_inbox_keeps_complaints_and_thanks_apart(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    note_for(&app, "maria", "Maria was lovely.").await;
+    Note::complaint("maria", "Maria hung up on me.")
+        .send(&app)
+        .await;
+    let maria = signed_in(&app, "maria@example.com").await;
+    let (_, inbox) = page_as(&maria, &app, "/staff").await;
+    let complaints = inbox
+        .find(">Complaints</h2>")
+        .expect("a complaints section");
+    let thanks = inbox
+        .find(">Thank-you notes</h2>")
+        .expect("a thank-you section");
+    let hung_up = inbox.find("Maria hung up").expect("the complaint");
+    let lovely = inbox.find("Maria was lovely").expect("the thank-you");
+    assert!(complaints < hung_up && hung_up < thanks && thanks < lovely);
+    // Filtered to one kind, or for a manager, it is one list.
+    let (_, only) = page_as(&maria, &app, "/staff?kind=thanks").await;
+    assert!(only.contains("Maria was lovely") && !only.contains(">Complaints</h2>"));
+    let grace = signed_in(&app, "grace@example.com").await;
+    let (_, managers) = page_as(&grace, &app, "/staff").await;
+    assert!(!managers.contains(">Complaints</h2>"));
+}
+
 backend_tests!(
     signing_in_sets_a_safe_session_cookie,
+    opening_a_note_marks_it_read_for_that_person_only,
+    a_reps_inbox_keeps_complaints_and_thanks_apart,
     wrong_credentials_get_one_answer,
     wrong_passwords_slow_one_place_and_lock_no_one_out,
     a_password_reset_clears_the_throttle,

@@ -48,6 +48,10 @@ struct ReplyToCustomer<'a> {
     customer: ToCustomer<'a>,
     reference: &'a str,
     rep_public: &'a str,
+    /// Who wrote the reply, as the customer is told ("Grace Okafor, Maria's manager").
+    author: &'a str,
+    /// Whether the person thanked wrote it themselves.
+    by_rep: bool,
     message: &'a str,
 }
 
@@ -132,13 +136,21 @@ pub fn case_escalated(
     compose("case_escalated", &context)
 }
 
-/// To the customer who said thank you: the rep's (or their manager's) answer.
-pub fn reply_to_customer(facts: &NoteFacts, links: Links<'_>, message: &str) -> ComposeResult {
+/// To the customer who said thank you: the rep's (or their manager's) answer; `author` is
+/// who wrote it, as the customer may be told.
+pub fn reply_to_customer(
+    facts: &NoteFacts,
+    links: Links<'_>,
+    author: &str,
+    message: &str,
+) -> ComposeResult {
     let v = NoteView::new(facts, links);
     let context = ReplyToCustomer {
         customer: v.to_customer(),
         reference: v.reference,
         rep_public: &v.rep_public,
+        author,
+        by_rep: author == v.rep_public,
         message,
     };
     compose("reply_to_customer", &context)

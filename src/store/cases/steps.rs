@@ -5,12 +5,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{CaseRow, for_note};
+use super::{CaseRow, authors, for_note, rights};
 use crate::db::ids::{NoteId, StaffId};
 use crate::db::schema::{cases, notes, staff};
 use crate::db::{DbConn, write_tx};
 use crate::domain::case::{CaseAction, transition};
-use crate::domain::{CaseStatus, EventKind, NoteKind, NoteStatus, Role};
+use crate::domain::{CaseStatus, EventKind, NoteStatus, Role};
 use crate::mail::compose;
 use crate::store::events;
 use crate::store::inbox::Scope;
@@ -91,26 +91,11 @@ struct Taking<'a> {
 
 impl Taking<'_> {
     fn in_scope(&self) -> bool {
-        let note = &self.facts.note;
-        self.who
-            .scope
-            .covers(note.rep_id.as_ref(), note.team_id.as_ref())
+        rights::in_scope(self.who, &self.facts)
     }
 
-    /// May this person work on this complaint? Managers and admins in scope may; the
-    /// assignee may; the rep may handle their own only where the organisation allows it.
     fn may_handle(&self, conn: &mut DbConn, case: &CaseRow) -> QueryResult<bool> {
-        let me = &self.who.person.id;
-        if case.assignee_id.as_ref() == Some(me) {
-            return Ok(true);
-        }
-        Ok(match self.who.role {
-            Role::Admin | Role::Manager => self.in_scope(),
-            Role::Rep => {
-                self.facts.note.rep_id.as_ref() == Some(me)
-                    && settings::number(conn, settings::REPS_HANDLE_CASES)? != 0
-            }
-        })
+        rights::may_handle(conn, self.who, &self.facts, case)
     }
 
     /// The note's case and the status `action` moves it to, if this person may take it
@@ -149,9 +134,14 @@ impl Taking<'_> {
         events::record(conn, &self.facts.note.id, kind, me, body, public, self.now)
     }
 
-    /// The person acting, by name, as emails about the step give it.
+    /// The person acting, by name, as emails to staff about the step give it.
     fn staff_name(&self) -> &str {
         &self.who.person.name
+    }
+
+    /// The person acting, as the customer is told (see [`authors`]).
+    fn to_customer_as(&self) -> String {
+        authors::as_subject(&self.facts, self.who.person)
     }
 
     fn acknowledge(&self, conn: &mut DbConn, message: Option<&str>) -> StoreResult<()> {
@@ -165,8 +155,8 @@ impl Taking<'_> {
             .execute(conn)?;
         self.record(conn, EventKind::Acknowledged, message, true)?;
         if let Some(customer) = self.facts.customer() {
-            let (facts, name) = (&self.facts, self.staff_name());
-            let email = compose::case_acknowledged(facts, self.links, name, message)?;
+            let name = self.to_customer_as();
+            let email = compose::case_acknowledged(&self.facts, self.links, &name, message)?;
             let key = format!("case:{}:acknowledged", case.id);
             self.facts.queue(conn, key, &customer, email)?;
         }
@@ -237,8 +227,8 @@ impl Taking<'_> {
             .execute(conn)?;
         self.record(conn, EventKind::Resolved, Some(message), true)?;
         if let Some(customer) = self.facts.customer() {
-            let (facts, name) = (&self.facts, self.staff_name());
-            let email = compose::case_resolved(facts, self.links, name, message)?;
+            let name = self.to_customer_as();
+            let email = compose::case_resolved(&self.facts, self.links, &name, message)?;
             let key = format!("case:{}:resolved", case.id);
             self.facts.queue(conn, key, &customer, email)?;
         }
@@ -246,26 +236,17 @@ impl Taking<'_> {
     }
 
     /// A reply to a customer who said thank you: at most three, and only if they left an
-    /// address.
+    /// address. The customer is told who wrote it.
     fn reply(&self, conn: &mut DbConn, message: &str) -> StoreResult<()> {
-        if !self.in_scope() {
-            return Err(StoreError::NotFound);
+        if let Some(refusal) = rights::reply_refusal(conn, self.who, &self.facts)? {
+            return Err(refusal);
         }
         let facts = &self.facts;
-        if facts.note.kind != NoteKind::Thanks {
-            let why = "A complaint is answered by resolving its case.";
-            return Err(refuse("message", why));
-        }
-        let Some(customer) = facts.customer() else {
-            let why = "This customer left no email address, so there is no way to reply.";
-            return Err(refuse("message", why));
-        };
+        let customer = facts.customer().ok_or(StoreError::NotFound)?;
         let sent = events::count(conn, &facts.note.id, EventKind::Reply)?;
-        if sent >= 3 {
-            return Err(refuse("message", "Three replies to one note is the limit."));
-        }
         self.record(conn, EventKind::Reply, Some(message), true)?;
-        let email = compose::reply_to_customer(facts, self.links, message)?;
+        let author = authors::for_customer(facts, self.who.person);
+        let email = compose::reply_to_customer(facts, self.links, &author, message)?;
         let key = format!("note:{}:reply:{}", facts.note.id, sent + 1);
         facts.queue(conn, key, &customer, email)?;
         Ok(())

@@ -15,6 +15,10 @@ pub struct OpenCase {
     pub note_id: String,
     pub reference: String,
     pub status: CaseStatus,
+    pub status_label: &'static str,
+    /// Who complained, as staff see them, and their first words.
+    pub customer: String,
+    pub first_words: String,
     pub rep: Option<String>,
     pub team: Option<String>,
     pub assignee: Option<String>,
@@ -34,11 +38,35 @@ fn age_words(hours: i64) -> String {
     }
 }
 
+/// The start of what the customer wrote, to tell one case from the next at a glance.
+fn first_words(body: Option<&str>) -> String {
+    const WORDS: usize = 12;
+    let Some(body) = body else {
+        return "(erased at the customer's request)".into();
+    };
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let mut short: String = words
+        .iter()
+        .take(WORDS)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if short.chars().count() > 90 {
+        short = short.chars().take(90).collect();
+        short.push('…');
+    } else if words.len() > WORDS {
+        short.push('…');
+    }
+    short
+}
+
 /// A case with its reference, rep, team and assignee names.
 #[derive(Queryable)]
 struct OpenRow {
     case: CaseRow,
     reference: String,
+    customer: Option<String>,
+    body: Option<String>,
     rep: Option<String>,
     team: Option<String>,
     assignee: Option<String>,
@@ -52,6 +80,9 @@ impl OpenRow {
             note_id: case.note_id.to_string(),
             reference: self.reference,
             status: case.status,
+            status_label: case.status.label(),
+            customer: self.customer.unwrap_or_else(|| "A customer".into()),
+            first_words: first_words(self.body.as_deref()),
             rep: self.rep,
             team: self.team,
             assignee: self.assignee,
@@ -78,6 +109,8 @@ pub fn open_by_age(conn: &mut DbConn, scope: &Scope, limit: i64) -> QueryResult<
         .select((
             CaseRow::as_select(),
             notes::reference,
+            notes::customer_name,
+            notes::body,
             staff::name.nullable(),
             teams::name.nullable(),
             assignee.field(staff::name).nullable(),
@@ -138,6 +171,7 @@ pub fn assignees(conn: &mut DbConn, scope: &Scope) -> QueryResult<Vec<Assignee>>
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CaseView {
     pub status: CaseStatus,
+    pub status_label: &'static str,
     pub assignee: Option<String>,
     pub due: String,
     pub overdue: bool,
@@ -161,6 +195,7 @@ pub fn view(conn: &mut DbConn, id: &NoteId) -> QueryResult<Option<CaseView>> {
         overdue: case.overdue(crate::store::now()),
         escalated: case.escalated_at.is_some(),
         status: case.status,
+        status_label: case.status.label(),
         assignee,
         due: case.due_at.format("%-d %B %Y, %H:%M UTC").to_string(),
         resolution_note: case.resolution_note,

@@ -18,6 +18,8 @@ pub struct ReceiptQuery {
     sent: Option<String>,
     #[serde(default)]
     rotated: Option<String>,
+    #[serde(default)]
+    changed: Option<String>,
 }
 
 /// Which notice tops the page.
@@ -25,7 +27,13 @@ pub struct ReceiptQuery {
 enum Notice {
     None,
     JustSent,
-    Rotated { emailed: bool },
+    Rotated {
+        emailed: bool,
+    },
+    /// Withdrawing consent was asked for: the page asks them to confirm.
+    ConfirmWithdraw,
+    Withdrawn,
+    ConsentGiven,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +71,9 @@ async fn render(
         "rotated_emailed",
         &matches!(notice, Notice::Rotated { emailed: true }),
     );
+    ctx.insert("confirm_withdraw", &(notice == Notice::ConfirmWithdraw));
+    ctx.insert("withdrawn", &(notice == Notice::Withdrawn));
+    ctx.insert("consent_given", &(notice == Notice::ConsentGiven));
     ctx.insert("form_token", &forms::form_token(state));
     forms::insert_errors(&mut ctx, errors);
     forms::private_page("public/receipt.html", &ctx, status)
@@ -73,11 +84,13 @@ pub async fn show(
     token: web::Path<String>,
     query: web::Query<ReceiptQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let notice = match (&query.sent, &query.rotated) {
-        (Some(_), _) => Notice::JustSent,
-        (_, Some(how)) => Notice::Rotated {
+    let notice = match (&query.sent, &query.rotated, query.changed.as_deref()) {
+        (Some(_), _, _) => Notice::JustSent,
+        (_, Some(how), _) => Notice::Rotated {
             emailed: how == "emailed",
         },
+        (_, _, Some("withdrawn")) => Notice::Withdrawn,
+        (_, _, Some("consented")) => Notice::ConsentGiven,
         _ => Notice::None,
     };
     render(&state, &token, notice, &[], StatusCode::OK).await
@@ -104,6 +117,12 @@ pub async fn export(
 
 fn back_to(token: &str) -> HttpResponse {
     see_other(&format!("/receipt/{token}"))
+}
+
+/// Back to the receipt, which says what just changed.
+fn changed(token: &str, what: &str) -> HttpResponse {
+    let to = crate::web::with_query(&format!("/receipt/{token}"), &[("changed", what)]);
+    see_other(&to)
 }
 
 /// The form's token spent, then the note's token checked: what an action on the receipt
@@ -134,9 +153,27 @@ pub async fn withdraw(
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
     forms::rate_limit(&state, ip).await?;
+    // The first press asks them to confirm, on the page itself (no script needed).
+    if form.confirm != "yes" {
+        token_hash(&token)?;
+        return render(&state, &token, Notice::ConfirmWithdraw, &[], StatusCode::OK).await;
+    }
     let hash = authorised(&state, &token, &form).await?;
     db::run(&state.pool, move |c| Ok(receipts::withdraw(c, &hash)?)).await?;
-    Ok(back_to(&token))
+    Ok(changed(&token, "withdrawn"))
+}
+
+/// Consent given again after it was withdrawn: the story goes back to the managers.
+pub async fn consent(
+    state: web::Data<AppState>,
+    ip: ClientIp,
+    token: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    forms::rate_limit(&state, ip).await?;
+    let hash = authorised(&state, &token, &form).await?;
+    db::run(&state.pool, move |c| Ok(receipts::consent_again(c, &hash)?)).await?;
+    Ok(changed(&token, "consented"))
 }
 
 pub async fn erase(

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::done::{self, Done};
 use super::inbox::render_note;
 use super::{audited, page};
 use crate::app::AppState;
@@ -51,6 +52,17 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(vec![FieldError::new(field, message)])
 }
 
+/// What the page says once a step is taken.
+fn done_for(step: &Step) -> Done {
+    match step {
+        Step::Acknowledge { .. } => Done::Acknowledged,
+        Step::Assign { .. } => Done::Assigned,
+        Step::Comment { .. } => Done::Commented,
+        Step::Resolve { .. } => Done::Resolved,
+        Step::Reply { .. } => Done::Replied,
+    }
+}
+
 fn parse_step(form: &CaseForm) -> Result<(Step, &'static str), AppError> {
     let message =
         |required| parse_message(&form.message, required).map_err(|e| invalid("message", e.0));
@@ -88,14 +100,15 @@ fn parse_step(form: &CaseForm) -> Result<(Step, &'static str), AppError> {
     })
 }
 
-/// Takes one step on the note's case, with its audit entry.
+/// Takes one step on the note's case, with its audit entry; says what was done.
 async fn apply(
     state: &AppState,
     viewer: &Viewer,
     id: &NoteId,
     form: &CaseForm,
-) -> Result<(), AppError> {
+) -> Result<Done, AppError> {
     let (step, action) = parse_step(form)?;
+    let done = done_for(&step);
     let (person, role, target) = (viewer.staff.clone(), viewer.role, id.clone());
     let (secret, base) = (state.secret_key.clone(), state.settings.base_url.clone());
     audited(state, viewer, action, id.to_string(), move |c| {
@@ -111,7 +124,8 @@ async fn apply(
         };
         Ok(cases::apply(c, &who, &target, &step, links)?)
     })
-    .await
+    .await?;
+    Ok(done)
 }
 
 /// Several forms on the page have a message box: point the errors at the one that was sent.
@@ -130,9 +144,9 @@ pub async fn act(
 ) -> Result<HttpResponse, AppError> {
     let (form, id) = (form.into_inner(), id.into_inner());
     match apply(&state, &viewer, &id, &form).await {
-        Ok(()) => {
+        Ok(done) => {
             state.mail_wakeup.notify_one();
-            Ok(crate::web::see_other(&format!("/staff/notes/{id}#history")))
+            Ok(done::see_other(&format!("/staff/notes/{id}#history"), done))
         }
         Err(AppError::Invalid(mut errors)) => {
             point_at_form(&form.step, &mut errors);

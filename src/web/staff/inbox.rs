@@ -11,8 +11,10 @@ use crate::db;
 use crate::db::ids::NoteId;
 use crate::domain::{NoteKind, Role};
 use crate::error::{AppError, FieldError};
+use crate::store::cases::{self, Acting};
 use crate::store::inbox::{self, Filter};
-use crate::store::{cases, events};
+use crate::store::note_facts::NoteFacts;
+use crate::store::{events, notes};
 use crate::web::extract::{CsrfForm, PathId, Staff, Viewer};
 use crate::web::forms;
 use crate::web::staff::cases::CaseForm;
@@ -35,6 +37,32 @@ struct NextPage<'a> {
     kind: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     unread: Option<&'a str>,
+}
+
+/// A part of the inbox page, under its heading when there are several.
+#[derive(Serialize)]
+struct Group {
+    title: Option<&'static str>,
+    items: Vec<inbox::InboxItem>,
+}
+
+/// A rep's inbox shows complaints and thank-yous apart (unless filtered to one kind);
+/// everyone else's is one list.
+fn groups(items: Vec<inbox::InboxItem>, role: Role, kind: Option<NoteKind>) -> Vec<Group> {
+    if role != Role::Rep || kind.is_some() {
+        return vec![Group { title: None, items }];
+    }
+    let (complaints, thanks) = items
+        .into_iter()
+        .partition::<Vec<_>, _>(|i| i.note.kind == NoteKind::Complaint);
+    [("Complaints", complaints), ("Thank-you notes", thanks)]
+        .into_iter()
+        .filter(|(_, items)| !items.is_empty())
+        .map(|(title, items)| Group {
+            title: Some(title),
+            items,
+        })
+        .collect()
 }
 
 pub async fn list(
@@ -71,6 +99,7 @@ pub async fn list(
     });
     let mut ctx = tera::Context::new();
     ctx.insert("items", &items);
+    ctx.insert("groups", &groups(items, viewer.role, kind));
     ctx.insert("next", &next);
     ctx.insert(
         "filter",
@@ -89,6 +118,17 @@ pub async fn show(
     render_note(&state, &viewer, id.0, &form, &[], StatusCode::OK).await
 }
 
+/// Everything a note's page shows, read in one go.
+struct NotePage {
+    note: inbox::NoteView,
+    case: Option<cases::CaseView>,
+    history: Vec<events::Event>,
+    assignees: Vec<cases::Assignee>,
+    rights: cases::Rights,
+    review: Option<String>,
+    neighbours: (Option<String>, Option<String>),
+}
+
 /// A note's page: the note, its case and history (staff see internal comments), and the
 /// forms for what this viewer may do; `errors` and `form` when a form came back invalid.
 pub async fn render_note(
@@ -100,26 +140,65 @@ pub async fn render_note(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (person, role) = (viewer.staff.clone(), viewer.role);
-    let (note, case, history, assignees) = db::run(&state.pool, move |c| {
+    let page_data = db::run(&state.pool, move |c| {
         let scope = inbox::scope(c, &person, role)?;
-        let Some(note) = inbox::note(c, &scope, role, &person.id, &id)? else {
+        let Some(mut note) = inbox::note(c, &scope, role, &person.id, &id)? else {
             return Err(AppError::NotFound);
         };
+        // Opening a note reads it (a failed form coming back does not count twice).
+        if note.note.unread {
+            inbox::set_read(c, &person.id, &id, true)?;
+            note.note.unread = false;
+        }
+        let facts = NoteFacts::load(c, &id)?.ok_or(AppError::NotFound)?;
+        let who = Acting {
+            person: &person,
+            role,
+            scope: &scope,
+        };
+        let rights = cases::rights(c, &who, &facts)?;
         let case = cases::view(c, &id)?;
         let history = events::for_note(c, &id, false)?;
-        let assignees = if case.is_some() && role != Role::Rep {
+        let assignees = if rights.assign {
             cases::assignees(c, &scope)?
         } else {
             Vec::new()
         };
-        Ok((note, case, history, assignees))
+        let review = if role == Role::Rep {
+            None
+        } else {
+            notes::story_to_review(c, &id)?.map(|s| format!("/staff/stories/{s}"))
+        };
+        let neighbours = inbox::neighbours(c, &scope, &person.id, &id)?;
+        Ok(NotePage {
+            note,
+            case,
+            history,
+            assignees,
+            rights,
+            review,
+            neighbours,
+        })
     })
     .await?;
+    let NotePage {
+        note,
+        case,
+        history,
+        assignees,
+        rights,
+        review,
+        neighbours: (newer, older),
+    } = page_data;
     let mut ctx = tera::Context::new();
     ctx.insert("note", &note);
     ctx.insert("case", &case);
     ctx.insert("history", &history);
     ctx.insert("assignees", &assignees);
+    ctx.insert("may", &rights);
+    ctx.insert("review", &review);
+    ctx.insert("newer", &newer);
+    ctx.insert("older", &older);
     ctx.insert("form", form);
     forms::insert_errors(&mut ctx, errors);
     let team = team_name(state, viewer).await?;

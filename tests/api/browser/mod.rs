@@ -159,8 +159,15 @@ async fn journeys(j: Arc<Journey>) {
         "/receipt/",
     )
     .await;
-    // The form answers on the same URL: wait for what the next page says.
-    c.wait_for_text("withdrew").await;
+    // The page asks to confirm (on the same URL), then the confirming button withdraws.
+    c.wait_for_text("Withdraw your consent?").await;
+    press(
+        c,
+        "form[action$='/withdraw'] button[type=submit]",
+        "/receipt/",
+    )
+    .await;
+    c.wait_for_text("Your consent is withdrawn").await;
     c.goto(&app.url("/wall")).await;
     assert!(
         !c.text().await.contains("fixed it in minutes"),

@@ -83,9 +83,9 @@ pub async fn erase_from_receipt(app: &TestApp, receipt: &str) {
     press_on_receipt(app, receipt, "erase", &[("confirm", "yes")]).await;
 }
 
-/// Withdraws consent the way the customer does, from the receipt page.
+/// Withdraws consent the way the customer does, from the receipt page (confirmed).
 pub async fn withdraw_from_receipt(app: &TestApp, receipt: &str) {
-    press_on_receipt(app, receipt, "withdraw", &[]).await;
+    press_on_receipt(app, receipt, "withdraw", &[("confirm", "yes")]).await;
 }
 
 /// Withdraws consent for the note with these words, as its (first) receipt link would.
