@@ -10,13 +10,30 @@ use crate::helpers::mail::link_in_mail;
 use crate::helpers::staff::{
     PASSWORD, request_reset, set_password_at, set_passwords, sign_in_as, signed_in, staff_post,
 };
-use crate::helpers::{Backend, TestApp, browser, spawn_app};
+use crate::helpers::{Backend, TestApp, browser, page_as, spawn_app};
 
 fn actions(app: &TestApp) -> Vec<String> {
     audit_log::table
         .select(audit_log::action)
         .load(&mut app.conn())
         .unwrap()
+}
+
+/// Follows a staff action's redirect and reads the status notice on the page it lands on.
+pub async fn notice_after(
+    app: &TestApp,
+    client: &reqwest::Client,
+    res: reqwest::Response,
+) -> String {
+    assert_eq!(res.status(), 303, "the action worked");
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let (_, html) = page_as(client, app, &to).await;
+    let start = html
+        .find("<p class=\"notice\" role=\"status\">")
+        .unwrap_or_else(|| panic!("a status notice on {to}"));
+    let rest = &html[start..];
+    let end = rest.find("</p>").unwrap();
+    rest[rest.find('>').unwrap() + 1..end].to_owned()
 }
 
 fn staff_count(app: &TestApp) -> i64 {
@@ -291,7 +308,69 @@ async fn nobody_below_admin_can_make_an_admin(backend: Backend) {
     assert_eq!(admins, 1, "nobody made themselves an admin");
 }
 
+/// Every admin action says what it did, in a notice announced to screen readers.
+async fn admin_actions_confirm_themselves(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let admin = signed_in(&app, "priya@example.com").await;
+    let care = app.team_id("Care");
+    let person = [
+        ("name", "Lena Fischer"),
+        ("email", "lena@example.com"),
+        ("role", "rep"),
+        ("team", care.as_str()),
+        ("handle", "lena"),
+        ("manager", ""),
+        ("invite", "on"),
+    ];
+    let res = staff_post(&app, &admin, "/staff/people", &person).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Invitation sent.");
+    let lena = format!("/staff/people/{}", app.staff_id("lena"));
+    let res = staff_post(&app, &admin, &lena, &person[..6]).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Saved.");
+    let res = staff_post(&app, &admin, &format!("{lena}/invite"), &[]).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Invitation sent.");
+    let res = staff_post(&app, &admin, &format!("{lena}/active"), &[("active", "0")]).await;
+    assert_eq!(
+        notice_after(&app, &admin, res).await,
+        "Deactivated: they can no longer sign in."
+    );
+    let team = [("name", "Returns"), ("manager", ""), ("parent", "")];
+    let res = staff_post(&app, &admin, "/staff/teams", &team).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Team created.");
+    let returns = format!("/staff/teams/{}", app.team_id("Returns"));
+    let res = staff_post(&app, &admin, &returns, &team).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Team saved.");
+    let csv = "name,email,role,team\nTom Reyes,tom@example.com,manager,Billing\n";
+    let fields = [("csv", csv), ("step", "import")];
+    let res = staff_post(&app, &admin, "/staff/people/import", &fields).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Imported.");
+    let (_, settings) = page_as(&admin, &app, "/staff/settings").await;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for piece in settings.split("<input").skip(1) {
+        let attr = |name: &str| {
+            let key = format!("{name}=\"");
+            piece
+                .find(&key)
+                .map(|i| piece[i + key.len()..].split('"').next().unwrap().to_owned())
+        };
+        if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
+            if name != "csrf" {
+                fields.push((name, value));
+            }
+        }
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let res = staff_post(&app, &admin, "/staff/settings", &fields).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Saved.");
+}
+
 backend_tests!(
+    admin_actions_confirm_themselves,
     an_invited_person_chooses_a_password_once,
     password_resets_do_not_reveal_accounts,
     deactivated_staff_cannot_sign_in_and_are_not_offered,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use heard::db::schema::{audit_log, notes, stories};
 use serde_json::json;
 
+use crate::admin::notice_after;
 use crate::backend_tests;
 use crate::helpers::builders::seed_org;
 use crate::helpers::mail::queued;
@@ -307,7 +308,47 @@ async fn edits_beyond_redaction_are_shown_as_edited(backend: Backend) {
     assert!(!page.contains(edited_mark), "back to the customer's words");
 }
 
+/// Each moderation button says what it did on the page it lands on.
+async fn moderation_actions_confirm_themselves(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    for words in ["Maria was kind.", "Maria was quick."] {
+        Note::thanks("maria", words).publishable().send(&app).await;
+    }
+    let (kind, quick) = (
+        story_id(&app, "Maria was kind."),
+        story_id(&app, "Maria was quick."),
+    );
+    let grace = signed_in(&app, "grace@example.com").await;
+    let body = [("body", "Maria was kind.")];
+    let steps: [(&str, &[(&str, &str)], &str); 4] = [
+        ("publish", &body, "Published: the story is on the wall."),
+        (
+            "publish",
+            &[("body", "Maria was kind."), ("featured", "on")],
+            "Featured: the story now stays at the top of the wall.",
+        ),
+        ("publish", &body, "No longer featured."),
+        (
+            "unpublish",
+            &[],
+            "Withdrawn: the story is no longer on the wall.",
+        ),
+    ];
+    for (action, fields, said) in steps {
+        let res = moderate(&app, &grace, &kind, action, fields).await;
+        assert_eq!(notice_after(&app, &grace, res).await, said, "{action}");
+    }
+    let res = moderate(&app, &grace, &quick, "decline", &[("reason", "Too short.")]).await;
+    assert_eq!(
+        notice_after(&app, &grace, res).await,
+        "Declined: the story will not be published."
+    );
+}
+
 backend_tests!(
+    moderation_actions_confirm_themselves,
     edits_beyond_redaction_are_shown_as_edited,
     the_queue_holds_consented_thanks_from_ones_teams,
     publishing_with_redaction_tags_and_feature,

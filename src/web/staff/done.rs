@@ -30,6 +30,7 @@ pub enum Done {
     Reactivated,
     Erased,
     Retried,
+    TeamDeactivated,
 }
 
 impl Done {
@@ -58,6 +59,7 @@ impl Done {
             Self::Reactivated => "Reactivated.",
             Self::Erased => "Erased.",
             Self::Retried => "Queued to be sent again.",
+            Self::TeamDeactivated => "Team deactivated: customers are no longer offered it.",
         }
     }
 

@@ -3,26 +3,16 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::done::{self, Done};
 use super::{audited, page, team_name};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError};
 use crate::store::staff;
 use crate::web::extract::{CsrfForm, Staff};
 
-#[derive(Debug, Default, Deserialize)]
-pub struct MeQuery {
-    #[serde(default)]
-    saved: Option<String>,
-}
-
-pub async fn show(
-    state: web::Data<AppState>,
-    viewer: Staff,
-    query: web::Query<MeQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(state: web::Data<AppState>, viewer: Staff) -> Result<HttpResponse, AppError> {
     let team = team_name(&state, &viewer).await?;
-    let mut ctx = tera::Context::new();
-    ctx.insert("saved", &query.saved.is_some());
+    let ctx = tera::Context::new();
     page("staff/me.html", ctx, &viewer, team, "me")
 }
 
@@ -57,5 +47,5 @@ pub async fn naming(
         Ok(staff::set_public_naming(c, &id, allowed)?)
     })
     .await?;
-    Ok(crate::web::see_other("/staff/me?saved=1"))
+    Ok(done::see_other("/staff/me", Done::Saved))
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::done::{self, Done};
 use super::people::Inviting;
 use super::{page, page_with_status};
 use crate::app::AppState;
@@ -15,7 +16,7 @@ use crate::error::{AppError, FieldError};
 use crate::store::staff::{self, AddError, NewMember, RowError};
 use crate::store::{accounts, audit};
 use crate::web::extract::{Admin, CsrfForm, Viewer};
-use crate::web::{forms, see_other};
+use crate::web::forms;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ImportForm {
@@ -65,8 +66,8 @@ impl From<AppError> for ImportStop {
 
 /// What checking the rows against the database came to.
 enum Checked {
-    /// Everyone was added and invited: how many.
-    Imported(usize),
+    /// Everyone was added and invited.
+    Imported,
     /// Not written: the rows that conflict with the database (none for a clean preview).
     Conflicts(Vec<RowError>),
 }
@@ -94,10 +95,10 @@ fn add_all(
         let detail = format!("{} people", added.len());
         let ip = who.ip.as_deref();
         audit::record(c, &who.actor, "staff.import", None, Some(&detail), ip)?;
-        Ok(added.len())
+        Ok(())
     });
     match result {
-        Ok(n) => Ok(Checked::Imported(n)),
+        Ok(()) => Ok(Checked::Imported),
         Err(ImportStop::Preview) => Ok(Checked::Conflicts(Vec::new())),
         Err(ImportStop::Rows(rows)) => Ok(Checked::Conflicts(rows)),
         Err(ImportStop::Failed(e)) => Err(e),
@@ -179,9 +180,9 @@ pub async fn submit(
     let who = Inviting::new(&state, &viewer);
     let outcome = db::run(&state.pool, move |c| add_all(c, &members, write, &who)).await?;
     let conflicts = match outcome {
-        Checked::Imported(n) => {
+        Checked::Imported => {
             state.mail_wakeup.notify_one();
-            return Ok(see_other(&format!("/staff/people?imported={n}")));
+            return Ok(done::see_other("/staff/people", Done::Imported));
         }
         Checked::Conflicts(conflicts) => conflicts,
     };
