@@ -355,10 +355,10 @@ async fn admin_actions_confirm_themselves(backend: Backend) {
                 .find(&key)
                 .map(|i| piece[i + key.len()..].split('"').next().unwrap().to_owned())
         };
-        if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
-            if name != "csrf" {
-                fields.push((name, value));
-            }
+        if let (Some(name), Some(value)) = (attr("name"), attr("value"))
+            && name != "csrf"
+        {
+            fields.push((name, value));
         }
     }
     let fields: Vec<(&str, &str)> = fields

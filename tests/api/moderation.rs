@@ -322,7 +322,8 @@ async fn moderation_actions_confirm_themselves(backend: Backend) {
     );
     let grace = signed_in(&app, "grace@example.com").await;
     let body = [("body", "Maria was kind.")];
-    let steps: [(&str, &[(&str, &str)], &str); 4] = [
+    type Step<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let steps: [Step; 4] = [
         ("publish", &body, "Published: the story is on the wall."),
         (
             "publish",
