@@ -348,7 +348,28 @@ async fn moderation_actions_confirm_themselves(backend: Backend) {
     );
 }
 
+/// The daily email to a moderator links each waiting story to its own review page.
+async fn the_moderation_email_links_each_story(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    Note::thanks("maria", "Maria was patient.")
+        .publishable()
+        .send(&app)
+        .await;
+    let id = story_id(&app, "Maria was patient.");
+    let report = app
+        .worker
+        .run_schedule_at(crate::schedule::next_monday(9))
+        .await
+        .unwrap();
+    assert_eq!(report.moderation_digests, 1);
+    let digest = &queued(&app, "moderation_digest")[0];
+    let review = format!("/staff/stories/{id}");
+    assert!(digest.text.contains(&review), "{}", digest.text);
+}
+
 backend_tests!(
+    the_moderation_email_links_each_story,
     moderation_actions_confirm_themselves,
     edits_beyond_redaction_are_shown_as_edited,
     the_queue_holds_consented_thanks_from_ones_teams,
