@@ -369,7 +369,54 @@ async fn admin_actions_confirm_themselves(backend: Backend) {
     assert_eq!(notice_after(&app, &admin, res).await, "Saved.");
 }
 
+/// The preview numbers rows as the file does (header line 1, whatever the line endings),
+/// takes roles in any case, shows each row's problems under it, and creates a team only
+/// when asked, naming the close matches otherwise.
+async fn the_import_preview_matches_the_file(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let admin = signed_in(&app, "priya@example.com").await;
+    let before = staff_count(&app);
+    let csv = "name,email,role,team\r\nLena Fischer,lena@example.com,Manager,Care\r\n\r\nTom Reyes,tom@example.com,ADMIN,\r\nBo Diaz,bo@example.com,rep,Cares\r\n";
+    let import = async |step: &str, create: &str| {
+        let fields = [("csv", csv), ("step", step), ("create_teams", create)];
+        staff_post(&app, &admin, "/staff/people/import", &fields).await
+    };
+    let res = import("preview", "").await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains(">Problems<"), "no column to scroll to");
+    let row = html
+        .find("<td>5</td><td>Bo Diaz</td>")
+        .expect("Bo on line 5");
+    let problem = html
+        .find("Line 5: team: there is no team named Cares (did you mean Care?)")
+        .expect("Bo's problem");
+    assert!(problem > row, "the problem follows its row");
+    assert!(html.contains("<td>2</td><td>Lena Fischer</td>"), "{html}");
+    assert!(html.contains("<td>4</td><td>Tom Reyes</td>"), "{html}");
+    assert!(
+        !html.contains("Line 2:") && !html.contains("Line 4:"),
+        "roles in any case"
+    );
+    assert_eq!(import("import", "").await.status(), 422);
+    assert_eq!(staff_count(&app), before, "nothing written");
+    let res = import("preview", "on").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("name=\"create_teams\" value=\"on\" checked")
+    );
+    assert_eq!(import("import", "on").await.status(), 303);
+    assert_eq!(staff_count(&app), before + 3);
+    app.team_id("Cares");
+}
+
 backend_tests!(
+    the_import_preview_matches_the_file,
     admin_actions_confirm_themselves,
     an_invited_person_chooses_a_password_once,
     password_resets_do_not_reveal_accounts,

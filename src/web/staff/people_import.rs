@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::{self, DbConn, write_tx};
 use crate::domain::staff_csv::{self, CsvRow};
 use crate::error::{AppError, FieldError};
-use crate::store::staff::{self, AddError, NewMember, RowError};
+use crate::store::staff::{self, AddError, NewMember, NewTeams, RowError};
 use crate::store::{accounts, audit};
 use crate::web::extract::{Admin, CsrfForm, Viewer};
 use crate::web::forms;
@@ -27,6 +27,9 @@ pub struct ImportForm {
     /// `preview` shows what would happen; `import` writes.
     #[serde(default)]
     step: String,
+    /// `on`: create the teams the file names that do not exist yet.
+    #[serde(default)]
+    create_teams: String,
 }
 
 crate::csrf_field!(ImportForm);
@@ -34,6 +37,7 @@ crate::csrf_field!(ImportForm);
 pub async fn show(viewer: Admin) -> Result<HttpResponse, AppError> {
     let mut ctx = tera::Context::new();
     ctx.insert("csv", "name,email,role,team,handle,manager_email\n");
+    ctx.insert("create_teams", &false);
     ctx.insert("rows", &Vec::<()>::new());
     forms::insert_errors(&mut ctx, &[]);
     page("staff/import.html", ctx, &viewer, None, "people")
@@ -77,14 +81,15 @@ enum Checked {
 fn add_all(
     c: &mut DbConn,
     members: &[NewMember],
-    write: bool,
+    (write, new_teams): (bool, NewTeams),
     who: &Inviting,
 ) -> Result<Checked, AppError> {
     let result = write_tx(c, |c| {
-        let added = staff::add_all(c, members, &who.actor).map_err(|e| match e {
-            AddError::Rows(rows) => ImportStop::Rows(rows),
-            AddError::Db(e) => e.into(),
-        })?;
+        let added =
+            staff::add_all_with(c, members, &who.actor, new_teams).map_err(|e| match e {
+                AddError::Rows(rows) => ImportStop::Rows(rows),
+                AddError::Db(e) => e.into(),
+            })?;
         if !write {
             return Err(ImportStop::Preview);
         }
@@ -134,13 +139,14 @@ fn preview(rows: &[CsvRow], conflicts: &[RowError]) -> Vec<serde_json::Value> {
 
 fn render(
     viewer: &Viewer,
-    csv: &str,
+    form: &ImportForm,
     rows: Vec<serde_json::Value>,
     clean: Option<bool>,
     errors: &[FieldError],
 ) -> Result<HttpResponse, AppError> {
     let mut ctx = tera::Context::new();
-    ctx.insert("csv", csv);
+    ctx.insert("csv", &form.csv);
+    ctx.insert("create_teams", &(form.create_teams == "on"));
     ctx.insert("rows", &rows);
     if let Some(clean) = clean {
         ctx.insert("clean", &clean);
@@ -164,7 +170,7 @@ pub async fn submit(
         Ok(rows) => rows,
         Err(problem) => {
             let errors = [FieldError::new("csv", problem)];
-            return render(&viewer, &form.csv, Vec::new(), None, &errors);
+            return render(&viewer, &form, Vec::new(), None, &errors);
         }
     };
     let members: Vec<NewMember> = rows
@@ -177,8 +183,14 @@ pub async fn submit(
         .collect();
     let all_parsed = members.len() == rows.len();
     let write = form.step == "import" && all_parsed;
+    let new_teams = if form.create_teams == "on" {
+        NewTeams::Create
+    } else {
+        NewTeams::Refuse
+    };
     let who = Inviting::new(&state, &viewer);
-    let outcome = db::run(&state.pool, move |c| add_all(c, &members, write, &who)).await?;
+    let asked = (write, new_teams);
+    let outcome = db::run(&state.pool, move |c| add_all(c, &members, asked, &who)).await?;
     let conflicts = match outcome {
         Checked::Imported => {
             state.mail_wakeup.notify_one();
@@ -187,11 +199,5 @@ pub async fn submit(
         Checked::Conflicts(conflicts) => conflicts,
     };
     let clean = all_parsed && conflicts.is_empty();
-    render(
-        &viewer,
-        &form.csv,
-        preview(&rows, &conflicts),
-        Some(clean),
-        &[],
-    )
+    render(&viewer, &form, preview(&rows, &conflicts), Some(clean), &[])
 }
