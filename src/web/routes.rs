@@ -212,6 +212,7 @@ fn staff_pages() -> Vec<At> {
         at("/settings").get(settings::show).post(settings::update),
         at("/me").get(me::show),
         at("/me/naming").post(me::naming),
+        at("/me/password").post(me::change_password),
         at("/audit").get(audit::list),
         at("/queue").get(moderation::queue),
         at("/stories/{id}").get(moderation::show),

@@ -415,7 +415,73 @@ async fn the_import_preview_matches_the_file(backend: Backend) {
     app.team_id("Cares");
 }
 
+/// A signed-in person changes their own password: the current one first, the new one twice;
+/// their other sessions end, this one goes on, and the page says so.
+async fn staff_change_their_password_on_their_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let here = signed_in(&app, "maria@example.com").await;
+    let elsewhere = signed_in(&app, "maria@example.com").await;
+    let new = "seven green herons by the weir";
+    let change = async |current: &str, again: &str| {
+        let fields = [
+            ("current_password", current),
+            ("password", new),
+            ("password_confirm", again),
+        ];
+        staff_post(&app, &here, "/staff/me/password", &fields).await
+    };
+    let wrong = change("not my password at all", new).await;
+    assert_eq!(wrong.status(), 422);
+    let html = wrong.text().await.unwrap();
+    assert!(
+        html.contains("That is not your current password."),
+        "{html}"
+    );
+    assert!(html.contains("role=\"alert\""));
+    let differ = change(PASSWORD, "seven green herons by the wier").await;
+    assert_eq!(differ.status(), 422);
+    assert!(
+        differ
+            .text()
+            .await
+            .unwrap()
+            .contains("The two new passwords differ.")
+    );
+    let (_, old) = sign_in_as(&app, "maria@example.com", PASSWORD).await;
+    assert_eq!(old.status(), 303, "nothing changed yet");
+
+    let res = change(PASSWORD, new).await;
+    assert_eq!(
+        notice_after(&app, &here, res).await,
+        "Your password is changed. Other sessions were signed out."
+    );
+    assert_eq!(
+        page_as(&here, &app, "/staff").await.0,
+        200,
+        "still signed in here"
+    );
+    assert_eq!(
+        page_as(&elsewhere, &app, "/staff").await.0,
+        303,
+        "signed out elsewhere"
+    );
+    let (_, old) = sign_in_as(&app, "maria@example.com", PASSWORD).await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let (_, fresh) = sign_in_as(&app, "maria@example.com", new).await;
+    assert_eq!(fresh.status(), 303);
+    let hash: Option<String> = staff::table
+        .filter(staff::email.eq("maria@example.com"))
+        .select(staff::password_hash)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(hash.unwrap().starts_with("$argon2id$"));
+    assert!(actions(&app).iter().any(|a| a == "staff.change_password"));
+}
+
 backend_tests!(
+    staff_change_their_password_on_their_page,
     the_import_preview_matches_the_file,
     admin_actions_confirm_themselves,
     an_invited_person_chooses_a_password_once,
