@@ -282,10 +282,16 @@ fn insert(
         .execute(conn)?;
     if let Some(team) = &team
         && input.role == Role::Manager
-        && team.manager_id.is_none()
     {
-        teams::set_manager(conn, &team.id, &id)?;
-        notes.push(format!("manager of {}", team.name));
+        if team.manager_id.is_none() {
+            teams::set_manager(conn, &team.id, &id)?;
+            notes.push(format!("manager of {}", team.name));
+        } else {
+            notes.push(format!(
+                "not managing {}, which has a manager: they see no notes until they manage a team",
+                team.name
+            ));
+        }
     }
     let detail = format!("{} <{}> as {}", input.name, input.email, input.role);
     audit::record(
