@@ -151,10 +151,9 @@ fn add(c: &mut DbConn, form: &PersonForm, who: &Inviting) -> Result<(StaffId, bo
     let mut input = StaffInput::parse(&fields(c, form)?).map_err(AppError::Invalid)?;
     if input.role == Role::Manager
         && let Some(team) = TeamId::parse(&form.team)
+        && let Some(sub_team) = second_manager(c, form, &team)?
     {
-        if let Some(sub_team) = second_manager(c, form, &team)? {
-            input.team = Some(sub_team);
-        }
+        input.team = Some(sub_team);
     }
     let members = [NewMember {
         input,
