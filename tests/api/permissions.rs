@@ -44,6 +44,7 @@ const TABLE: &[(&str, &str, [u16; 4])] = &[
     (POST, "/staff/notes/{maria_note}/read",          [LOGIN, DONE,      DONE,      DONE]),
     (POST, "/staff/notes/{james_note}/read",          [LOGIN, NOT_FOUND, NOT_FOUND, DONE]),
     (POST, "/staff/me/naming",                        [LOGIN, DONE,      DONE,      DONE]),
+    (POST, "/staff/me/password",                      [LOGIN, INVALID,   INVALID,   INVALID]),
     (GET,  "/staff/people",                           [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (GET,  "/staff/people/import",                    [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (GET,  "/staff/teams",                            [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
