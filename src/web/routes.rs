@@ -221,6 +221,7 @@ fn staff_pages() -> Vec<At> {
         at("/people/import")
             .get(people_import::show)
             .post(people_import::submit),
+        at("/people/import/file").post(people_import::upload),
         at("/people/{id}").get(people::edit).post(people::update),
         at("/people/{id}/invite").post(people::invite),
         at("/people/{id}/active").post(people::set_active),

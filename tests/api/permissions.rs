@@ -51,6 +51,7 @@ const TABLE: &[(&str, &str, [u16; 4])] = &[
     (POST, "/staff/teams",                            [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),
     (POST, "/staff/people",                           [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),
     (POST, "/staff/people/import",                    [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),
+    (POST, "/staff/people/import/file",               [LOGIN, FORBIDDEN, FORBIDDEN, BAD_REQUEST]),
     (GET,  "/staff/queue",                            [LOGIN, FORBIDDEN, OK,        OK]),
     (GET,  "/staff/people/{maria_id}",                [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (POST, "/staff/people/{maria_id}",                [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),

@@ -1,8 +1,10 @@
 //! Admins import staff from a CSV: a preview of every row with its problems first, and the
 //! import (all or nothing, each person invited) only when asked and clean.
 
+use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -166,11 +168,20 @@ pub async fn submit(
     viewer: Admin,
     form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
+    check_and_answer(&state, &viewer, form.into_inner()).await
+}
+
+/// The preview of a CSV (pasted or uploaded), or the import when asked and clean.
+async fn check_and_answer(
+    state: &AppState,
+    viewer: &Viewer,
+    form: ImportForm,
+) -> Result<HttpResponse, AppError> {
     let rows = match staff_csv::parse(form.csv.as_bytes()) {
         Ok(rows) => rows,
         Err(problem) => {
             let errors = [FieldError::new("csv", problem)];
-            return render(&viewer, &form, Vec::new(), None, &errors);
+            return render(viewer, &form, Vec::new(), None, &errors);
         }
     };
     let members: Vec<NewMember> = rows
@@ -188,7 +199,7 @@ pub async fn submit(
     } else {
         NewTeams::Refuse
     };
-    let who = Inviting::new(&state, &viewer);
+    let who = Inviting::new(state, viewer);
     let asked = (write, new_teams);
     let outcome = db::run(&state.pool, move |c| add_all(c, &members, asked, &who)).await?;
     let conflicts = match outcome {
@@ -199,5 +210,74 @@ pub async fn submit(
         Checked::Conflicts(conflicts) => conflicts,
     };
     let clean = all_parsed && conflicts.is_empty();
-    render(&viewer, &form, preview(&rows, &conflicts), Some(clean), &[])
+    render(viewer, &form, preview(&rows, &conflicts), Some(clean), &[])
+}
+
+/// The most an uploaded CSV may hold.
+const UPLOAD_LIMIT: usize = 1024 * 1024;
+
+/// What the upload form sends: its token, the file's text, and the team choice.
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    csv: Vec<u8>,
+    create_teams: String,
+}
+
+/// Reads the upload form's fields (the file capped at [`UPLOAD_LIMIT`], the rest small).
+async fn read_upload(mut parts: Multipart) -> Result<Upload, AppError> {
+    let too_big = || AppError::BadRequest("That file is too large: up to 1 MB, please.".into());
+    let unreadable = |e: actix_multipart::MultipartError| {
+        AppError::BadRequest(format!("The upload could not be read: {e}"))
+    };
+    let mut upload = Upload::default();
+    while let Some(field) = parts.next().await {
+        let mut field = field.map_err(unreadable)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let limit = if name == "file" { UPLOAD_LIMIT } else { 1024 };
+        let bytes = field
+            .bytes(limit)
+            .await
+            .map_err(|_| too_big())?
+            .map_err(unreadable)?;
+        match name.as_str() {
+            "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "create_teams" => upload.create_teams = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" => upload.csv = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// `POST /staff/people/import/file`: an uploaded CSV, previewed like pasted text (the
+/// preview's form then carries the text, so importing works the same way).
+pub async fn upload(
+    state: web::Data<AppState>,
+    viewer: Admin,
+    parts: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let upload = read_upload(parts).await?;
+    viewer.check_csrf(&state, &upload.csrf)?;
+    let csv = String::from_utf8(upload.csv).map_err(|_| {
+        AppError::Invalid(vec![FieldError::new(
+            "file",
+            "That file is not UTF-8 text: save it as CSV (UTF-8) and try again.",
+        )])
+    });
+    let csv = match csv {
+        Ok(csv) => csv,
+        Err(AppError::Invalid(errors)) => {
+            let form = ImportForm::default();
+            return render(&viewer, &form, Vec::new(), None, &errors);
+        }
+        Err(e) => return Err(e),
+    };
+    let form = ImportForm {
+        csrf: String::new(),
+        csv: csv.trim_start_matches('\u{feff}').to_owned(),
+        step: "preview".into(),
+        create_teams: upload.create_teams,
+    };
+    check_and_answer(&state, &viewer, form).await
 }
