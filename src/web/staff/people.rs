@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::done::{self, Done};
+use super::people_managers::{ManagerPlan, second_manager};
 use super::{audited, page_with_status};
 use crate::app::AppState;
 use crate::db::ids::{StaffId, TeamId};
 use crate::db::{self, DbConn, write_tx};
-use crate::domain::{Email, Handle, PersonName, Role, StaffFields, StaffInput, TeamName};
+use crate::domain::{Email, Handle, PersonName, Role, StaffFields, StaffInput};
 use crate::error::{AppError, FieldError};
 use crate::store::StoreError;
 use crate::store::audit::{self, Actor};
@@ -55,6 +56,16 @@ pub struct ActionForm {
 }
 
 crate::csrf_field!(PersonForm, ActionForm);
+
+impl PersonForm {
+    /// What the form says to do about a team that has a manager already.
+    fn plan(&self) -> ManagerPlan<'_> {
+        ManagerPlan {
+            choice: &self.manager_plan,
+            sub_team_name: &self.sub_team_name,
+        }
+    }
+}
 
 /// The admin at work, as the audit log and the invitation email name them.
 pub struct Inviting {
@@ -151,7 +162,7 @@ fn add(c: &mut DbConn, form: &PersonForm, who: &Inviting) -> Result<(StaffId, bo
     let mut input = StaffInput::parse(&fields(c, form)?).map_err(AppError::Invalid)?;
     if input.role == Role::Manager
         && let Some(team) = TeamId::parse(&form.team)
-        && let Some(sub_team) = second_manager(c, form, &team)?
+        && let Some(sub_team) = second_manager(c, &form.plan(), &team)?
     {
         input.team = Some(sub_team);
     }
@@ -171,48 +182,6 @@ fn add(c: &mut DbConn, form: &PersonForm, who: &Inviting) -> Result<(StaffId, bo
         audit::record(c, &who.actor, "staff.invite", subject, None, ip)?;
     }
     Ok((id, form.invite == "on"))
-}
-
-/// A manager added to a team that already has one would see no notes (a team has one
-/// manager, whose inbox is the team's). Unless the form says what to do, that is a problem
-/// to answer; `sub_team` creates a sub-team of it for them to manage (its name returned),
-/// `member` adds them to the team without managing it.
-fn second_manager(
-    c: &mut DbConn,
-    form: &PersonForm,
-    team: &TeamId,
-) -> Result<Option<TeamName>, AppError> {
-    let team = teams::find(c, team)?;
-    let Some(manager) = team.manager_id.as_ref() else {
-        return Ok(None);
-    };
-    match form.manager_plan.as_str() {
-        "member" => Ok(None),
-        "sub_team" => {
-            let name = TeamName::parse(&form.sub_team_name)
-                .map_err(|e| AppError::Invalid(vec![FieldError::new("sub_team_name", e.0)]))?;
-            if teams::find_by_name(c, &name)?.is_some() {
-                let message = format!("There is already a team named {name}.");
-                return Err(AppError::Invalid(vec![FieldError::new(
-                    "sub_team_name",
-                    message,
-                )]));
-            }
-            teams::create(c, &name, Some(&team.id))?;
-            Ok(Some(name))
-        }
-        _ => {
-            let current = staff::find(c, manager)?.map(|m| m.name).unwrap_or_default();
-            let message = format!(
-                "{} is already managed by {current}; a second manager there would see no notes. Choose below.",
-                team.name
-            );
-            Err(AppError::Invalid(vec![FieldError::new(
-                "manager_plan",
-                message,
-            )]))
-        }
-    }
 }
 
 pub async fn create(
