@@ -20,6 +20,7 @@ mod migrations;
 mod moderation;
 mod openapi;
 mod operations;
+mod people_import;
 mod permissions;
 mod pg_restart;
 mod privacy;
