@@ -54,6 +54,9 @@ pub enum StaffCommand {
     Import {
         /// The CSV file (with a header row).
         file: PathBuf,
+        /// Create the teams the file names that do not exist yet (otherwise they are errors).
+        #[arg(long)]
+        create_team: bool,
     },
 }
 
@@ -66,9 +69,12 @@ pub struct StaffAddArgs {
     /// rep, manager or admin.
     #[arg(long)]
     pub role: String,
-    /// Team name (created if it does not exist yet).
+    /// Team name; it must exist, unless --create-team is given.
     #[arg(long)]
     pub team: Option<String>,
+    /// Create the team named by --team if it does not exist yet.
+    #[arg(long)]
+    pub create_team: bool,
     /// Short name used in personal links (/to/HANDLE); derived from the name when omitted.
     #[arg(long)]
     pub handle: Option<String>,

@@ -18,7 +18,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&settings),
         Command::Demo { stories } => demo::run(&settings, stories),
         Command::Staff(StaffCommand::Add(args)) => staff::add(&settings, &args),
-        Command::Staff(StaffCommand::Import { file }) => staff::import(&settings, &file),
+        Command::Staff(StaffCommand::Import { file, create_team }) => {
+            staff::import(&settings, &file, create_team)
+        }
         Command::Check { send_test_email } => check::run(&settings, send_test_email.as_deref()),
     }
 }

@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::db::write_tx;
 use crate::domain::{Password, StaffFields, StaffInput, staff_csv};
 use crate::store::audit::Actor;
-use crate::store::staff::{self, AddError, Added, NewMember};
+use crate::store::staff::{self, AddError, Added, NewMember, NewTeams, RowError};
 
 pub fn add(settings: &Settings, args: &StaffAddArgs) -> anyhow::Result<()> {
     let fields = StaffFields {
@@ -52,7 +52,12 @@ pub fn add(settings: &Settings, args: &StaffAddArgs) -> anyhow::Result<()> {
         password_hash,
     }];
     let added = write_tx(&mut conn, |c| {
-        staff::add_all(c, &members, &Actor::System("cli"))
+        staff::add_all_with(
+            c,
+            &members,
+            &Actor::System("cli"),
+            new_teams(args.create_team),
+        )
     });
     match added {
         Ok(added) => {
@@ -64,19 +69,45 @@ pub fn add(settings: &Settings, args: &StaffAddArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| format!("{}: {}", r.error.field, r.error.message))
                 .collect();
-            bail!("{}; nothing was added", list.join("; "))
+            bail!(
+                "{}; nothing was added{}",
+                list.join("; "),
+                create_hint(&rows, "--create-team")
+            )
         }
         Err(AddError::Db(e)) => Err(e.into()),
     }
 }
 
-pub fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
+/// Whether the command may create teams.
+fn new_teams(create: bool) -> NewTeams {
+    if create {
+        NewTeams::Create
+    } else {
+        NewTeams::Refuse
+    }
+}
+
+/// How to create a missing team, when a row names one.
+fn create_hint(rows: &[RowError], flag: &str) -> String {
+    if rows
+        .iter()
+        .any(|r| r.error.field == "team" && r.error.message.starts_with("there is no team"))
+    {
+        format!(" (to create a team that does not exist yet, add {flag})")
+    } else {
+        String::new()
+    }
+}
+
+pub fn import(settings: &Settings, file: &Path, create_team: bool) -> anyhow::Result<()> {
     let reader =
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let rows = staff_csv::parse(reader).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let mut problems: Vec<String> = Vec::new();
     let mut members = Vec::new();
     let mut lines = Vec::new();
+    let mut hint = String::new();
     for row in rows {
         match row.parsed {
             Ok(input) => {
@@ -96,7 +127,8 @@ pub fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
     if problems.is_empty() {
         let mut conn = super::open_db(settings)?;
         let result = write_tx(&mut conn, |c| {
-            staff::add_all(c, &members, &Actor::System("cli import"))
+            let actor = Actor::System("cli import");
+            staff::add_all_with(c, &members, &actor, new_teams(create_team))
         });
         match result {
             Ok(added) => {
@@ -105,6 +137,7 @@ pub fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
                 return Ok(());
             }
             Err(AddError::Rows(rows)) => {
+                hint = create_hint(&rows, "--create-team");
                 for r in rows {
                     problems.push(format!(
                         "line {}: {}: {}",
@@ -119,7 +152,7 @@ pub fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
         eprintln!("{}: {problem}", file.display());
     }
     bail!(
-        "{}: {} ({} problem(s) in all); nothing was imported",
+        "{}: {} ({} problem(s) in all); nothing was imported{hint}",
         file.display(),
         problems[0],
         problems.len()

@@ -31,7 +31,7 @@ pub use outbox::OutboxStatus;
 pub use password::{Password, verify as verify_password};
 pub use person_name::PersonName;
 pub use reference::Reference;
-pub use staff::{Role, StaffFields, StaffInput, TeamName};
+pub use staff::{Role, StaffFields, StaffInput, TeamName, close_matches};
 pub use story::StoryStatus;
 pub use submission::{Submission, SubmissionFields};
 pub use token::TokenKind;

@@ -9,6 +9,43 @@ text_enum!(
     Role, "a role" { Rep = "rep", Manager = "manager", Admin = "admin" }
 );
 
+impl Role {
+    /// A role as people type it in a CSV or on the command line: "Manager", "ADMIN", " rep ".
+    pub fn parse_any_case(input: &str) -> Result<Self, Invalid> {
+        Self::parse(&input.trim().to_lowercase())
+    }
+}
+
+/// The names among `known` close to `wanted` (same letters in another case, one inside the
+/// other, or a couple of typing slips apart), for an error that says "did you mean …".
+pub fn close_matches<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let wanted = wanted.trim().to_lowercase();
+    known
+        .into_iter()
+        .filter(|name| {
+            let name = name.to_lowercase();
+            name.contains(&wanted) || wanted.contains(&name) || edit_distance(&name, &wanted) <= 2
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How many single-character insertions, deletions or substitutions turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(previous + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct TeamName(String);
@@ -59,7 +96,18 @@ mod tests {
     fn roles() {
         assert_eq!(Role::parse("manager"), Ok(Role::Manager));
         assert!(Role::parse("Manager").is_err());
+        assert_eq!(Role::parse_any_case("Manager"), Ok(Role::Manager));
+        assert_eq!(Role::parse_any_case(" ADMIN "), Ok(Role::Admin));
+        assert!(Role::parse_any_case("root").is_err());
         assert!(Role::parse("root").is_err());
+    }
+
+    #[test]
+    fn close_team_names() {
+        let known = ["Care", "Billing", "Customer Care", "Returns"];
+        assert_eq!(close_matches("care", known), ["Care", "Customer Care"]);
+        assert_eq!(close_matches("Biling", known), ["Billing"]);
+        assert!(close_matches("Sales", known).is_empty());
     }
 
     #[test]
@@ -121,7 +169,7 @@ impl StaffInput {
         };
         let name = super::PersonName::parse(&fields.name);
         let email = super::Email::parse(&fields.email);
-        let role = Role::parse(&fields.role);
+        let role = Role::parse_any_case(&fields.role);
         let team = optional(&fields.team)
             .map(|t| TeamName::parse(&t))
             .transpose();

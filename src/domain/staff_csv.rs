@@ -15,12 +15,30 @@ pub struct CsvRow {
     pub parsed: Result<StaffInput, Vec<FieldError>>,
 }
 
+/// The line (counting from 1, the header's) on which a record starts. The reader's own
+/// count and offset stand on the line ends and blank lines before the record (and count a
+/// CRLF as two ends), so this skips those and counts the newlines before the record.
+fn line_at(text: &[u8], position: Option<&csv::Position>) -> u64 {
+    let mut offset = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+    while matches!(text.get(offset), Some(b'\r' | b'\n')) {
+        offset += 1;
+    }
+    let before = text.get(..offset).unwrap_or(text);
+    let newlines = before.iter().filter(|&&b| b == b'\n').count();
+    1 + u64::try_from(newlines).unwrap_or(u64::MAX)
+}
+
 /// Parses the whole file; `Err` only when the file itself is unusable (no or wrong header).
-pub fn parse(reader: impl std::io::Read) -> Result<Vec<CsvRow>, String> {
+/// Each row's line number is the file's own, whatever its line endings and blank lines.
+pub fn parse(mut reader: impl std::io::Read) -> Result<Vec<CsvRow>, String> {
+    let mut text = Vec::new();
+    reader
+        .read_to_end(&mut text)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
-        .from_reader(reader);
+        .from_reader(text.as_slice());
     let headers = reader
         .headers()
         .map_err(|e| format!("cannot read the header row: {e}"))?
@@ -43,12 +61,12 @@ pub fn parse(reader: impl std::io::Read) -> Result<Vec<CsvRow>, String> {
     for record in reader.records() {
         let (line, fields, parsed) = match record {
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = line_at(&text, e.position());
                 let error = FieldError::new("row", e.to_string());
                 (line, StaffFields::default(), Err(vec![error]))
             }
             Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = line_at(&text, record.position());
                 match record.deserialize::<StaffFields>(Some(&headers)) {
                     Ok(fields) => {
                         let parsed = StaffInput::parse(&fields);
@@ -94,6 +112,26 @@ mod tests {
             .map(|e| e.field.clone())
             .collect();
         assert_eq!(fields, ["email", "role"]);
+    }
+
+    #[test]
+    fn line_numbers_are_the_files_own() {
+        for text in [
+            "name,email,role\r\nA B,a@example.com,rep\r\n\r\nC D,c@example.com,rep\r\n",
+            "name,email,role\nA B,a@example.com,rep\n\nC D,c@example.com,rep\n",
+            "\u{feff}name,email,role\nA B,a@example.com,rep\n\nC D,c@example.com,rep",
+        ] {
+            let rows = parse(text.as_bytes()).unwrap();
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 4], "{text:?}");
+        }
+        let quoted = "name,email,role\n\"A\nB\",a@example.com,rep\nC D,c@example.com,rep\n";
+        let lines: Vec<u64> = parse(quoted.as_bytes())
+            .unwrap()
+            .iter()
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, [2, 4]);
     }
 
     #[test]

@@ -15,9 +15,9 @@ use super::{StoreError, StoreResult};
 use crate::db::DbConn;
 use crate::db::ids::{StaffId, StoryId};
 use crate::db::schema::{notes, stories, story_tags};
-use crate::domain::NoteStatus;
 use crate::domain::redaction::is_redaction_only;
 use crate::domain::story::{StoryAction, transition};
+use crate::domain::{NoteStatus, StoryStatus};
 use crate::mail::compose;
 use queue::{Row, load};
 
@@ -70,6 +70,17 @@ fn one(conn: &mut DbConn, scope: &Scope, id: &StoryId) -> StoreResult<Row> {
     Ok(row)
 }
 
+/// What publishing changed, so the moderator can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// The story went on the wall (for the first time, or again).
+    OnTheWall,
+    /// It was on the wall already and now is (or no longer is) featured.
+    Featured(bool),
+    /// It was on the wall already; its words or tags were saved.
+    Changed,
+}
+
 /// What a moderator publishes: the words (as written or redacted), tags, and whether featured.
 pub struct Publication {
     pub body: String,
@@ -87,7 +98,7 @@ pub fn publish(
     id: &StoryId,
     publication: &Publication,
     ctx: &MailContext<'_>,
-) -> StoreResult<()> {
+) -> StoreResult<Published> {
     let (body, tags, featured) = (&publication.body, &publication.tags, publication.featured);
     let row = one(conn, scope, id)?;
     let next =
@@ -125,7 +136,13 @@ pub fn publish(
     if first_time {
         queue_published(conn, &row, ctx)?;
     }
-    Ok(())
+    Ok(if row.status != StoryStatus::Published {
+        Published::OnTheWall
+    } else if row.featured == featured {
+        Published::Changed
+    } else {
+        Published::Featured(featured)
+    })
 }
 
 /// Declines a story; the customer (if they gave an email) is told kindly, with the reason.

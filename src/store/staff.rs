@@ -7,7 +7,7 @@ mod profiles;
 
 use diesel::prelude::*;
 
-pub use add::{AddError, Added, NewMember, RowError, add_all};
+pub use add::{AddError, Added, NewMember, NewTeams, RowError, add_all, add_all_with};
 pub use profiles::{RepProfile, profile, search, thankable};
 
 use super::{StoreError, StoreResult};

@@ -47,6 +47,8 @@ pub struct WallFilter {
     pub tag: Option<String>,
     pub after: Option<Cursor>,
     pub limit: i64,
+    /// Only featured stories (`Some(true)`) or only the others (`Some(false)`).
+    pub featured: Option<bool>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -71,6 +73,9 @@ pub fn page(
     }
     if let Some(rep) = &filter.rep {
         query = query.filter(stories::rep_id.eq(rep.clone()));
+    }
+    if let Some(featured) = filter.featured {
+        query = query.filter(stories::featured.eq(featured));
     }
     if let Some(tag) = &filter.tag {
         let tagged = story_tags::table
@@ -100,6 +105,34 @@ pub fn page(
         None
     };
     Ok((with_tags(conn, cards)?, next))
+}
+
+/// How many featured stories the wall pins, at most.
+pub const PINNED: i64 = 100;
+
+/// The wall as people read it: the featured stories pinned at the top of the first page
+/// (newest first), then the others, newest first. The cursor pages through the others
+/// only, so no story is shown twice or skipped. (The JSON API keeps plain newest first.)
+pub fn pinned_page(
+    conn: &mut DbConn,
+    filter: &WallFilter,
+) -> QueryResult<(Vec<WallStory>, Option<Cursor>)> {
+    let others = WallFilter {
+        featured: Some(false),
+        ..filter.clone()
+    };
+    let (stories, next) = page(conn, &others)?;
+    if filter.after.is_some() {
+        return Ok((stories, next));
+    }
+    let featured = WallFilter {
+        featured: Some(true),
+        limit: PINNED,
+        ..filter.clone()
+    };
+    let (mut pinned, _) = page(conn, &featured)?;
+    pinned.extend(stories);
+    Ok((pinned, next))
 }
 
 /// Attaches every story's tags with one query.

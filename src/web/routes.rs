@@ -213,6 +213,7 @@ fn staff_pages() -> Vec<At> {
         at("/settings").get(settings::show).post(settings::update),
         at("/me").get(me::show),
         at("/me/naming").post(me::naming),
+        at("/me/password").post(me::change_password),
         at("/audit").get(audit::list),
         at("/queue").get(moderation::queue),
         at("/stories/{id}").get(moderation::show),
@@ -221,6 +222,7 @@ fn staff_pages() -> Vec<At> {
         at("/people/import")
             .get(people_import::show)
             .post(people_import::submit),
+        at("/people/import/file").post(people_import::upload),
         at("/people/{id}").get(people::edit).post(people::update),
         at("/people/{id}/invite").post(people::invite),
         at("/people/{id}/active").post(people::set_active),

@@ -10,13 +10,30 @@ use crate::helpers::mail::link_in_mail;
 use crate::helpers::staff::{
     PASSWORD, request_reset, set_password_at, set_passwords, sign_in_as, signed_in, staff_post,
 };
-use crate::helpers::{Backend, TestApp, browser, spawn_app};
+use crate::helpers::{Backend, TestApp, browser, page_as, spawn_app};
 
 fn actions(app: &TestApp) -> Vec<String> {
     audit_log::table
         .select(audit_log::action)
         .load(&mut app.conn())
         .unwrap()
+}
+
+/// Follows a staff action's redirect and reads the status notice on the page it lands on.
+pub async fn notice_after(
+    app: &TestApp,
+    client: &reqwest::Client,
+    res: reqwest::Response,
+) -> String {
+    assert_eq!(res.status(), 303, "the action worked");
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let (_, html) = page_as(client, app, &to).await;
+    let start = html
+        .find("<p class=\"notice\" role=\"status\">")
+        .unwrap_or_else(|| panic!("a status notice on {to}"));
+    let rest = &html[start..];
+    let end = rest.find("</p>").unwrap();
+    rest[rest.find('>').unwrap() + 1..end].to_owned()
 }
 
 fn staff_count(app: &TestApp) -> i64 {
@@ -173,47 +190,6 @@ async fn deactivated_staff_cannot_sign_in_and_are_not_offered(backend: Backend) 
     assert_eq!(res.status(), 409);
 }
 
-async fn csv_imports_are_previewed_before_anything_is_written(backend: Backend) {
-    let app = spawn_app(backend).await;
-    seed_org(&app);
-    set_passwords(&app);
-    let admin = signed_in(&app, "priya@example.com").await;
-    let import = async |csv: &str, step: &str| {
-        staff_post(
-            &app,
-            &admin,
-            "/staff/people/import",
-            &[("csv", csv), ("step", step)],
-        )
-        .await
-    };
-    let before = staff_count(&app);
-    let bad = "name,email,role,team\nLena Fischer,lena@example.com,rep,Care\nBo,not-an-email,rep,Care\nMaria Again,maria@example.com,rep,Care\n";
-    for step in ["preview", "import"] {
-        let res = import(bad, step).await;
-        assert_eq!(res.status(), 422);
-        let html = res.text().await.unwrap();
-        assert!(
-            html.contains("email: That doesn&#x27;t look like an email address"),
-            "{html}"
-        );
-        assert!(
-            !html.contains("value=\"import\""),
-            "no import button while rows are wrong"
-        );
-        assert_eq!(staff_count(&app), before, "{step} wrote nothing");
-    }
-    let good = "name,email,role,team\nLena Fischer,lena@example.com,rep,Care\nTom Reyes,tom@example.com,manager,Billing\n";
-    let res = import(good, "preview").await;
-    assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("value=\"import\""));
-    assert_eq!(staff_count(&app), before, "a preview writes nothing");
-    let res = import(good, "import").await;
-    assert_eq!(res.status(), 303);
-    assert_eq!(staff_count(&app), before + 2);
-    link_in_mail(&app, "tom@example.com", "invitation");
-}
-
 async fn teams_are_managed_without_cycles(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
@@ -291,11 +267,207 @@ async fn nobody_below_admin_can_make_an_admin(backend: Backend) {
     assert_eq!(admins, 1, "nobody made themselves an admin");
 }
 
+/// Every admin action says what it did, in a notice announced to screen readers.
+async fn admin_actions_confirm_themselves(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let admin = signed_in(&app, "priya@example.com").await;
+    let care = app.team_id("Care");
+    let person = [
+        ("name", "Lena Fischer"),
+        ("email", "lena@example.com"),
+        ("role", "rep"),
+        ("team", care.as_str()),
+        ("handle", "lena"),
+        ("manager", ""),
+        ("invite", "on"),
+    ];
+    let res = staff_post(&app, &admin, "/staff/people", &person).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Invitation sent.");
+    let lena = format!("/staff/people/{}", app.staff_id("lena"));
+    let res = staff_post(&app, &admin, &lena, &person[..6]).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Saved.");
+    let res = staff_post(&app, &admin, &format!("{lena}/invite"), &[]).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Invitation sent.");
+    let res = staff_post(&app, &admin, &format!("{lena}/active"), &[("active", "0")]).await;
+    assert_eq!(
+        notice_after(&app, &admin, res).await,
+        "Deactivated: they can no longer sign in."
+    );
+    let team = [("name", "Returns"), ("manager", ""), ("parent", "")];
+    let res = staff_post(&app, &admin, "/staff/teams", &team).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Team created.");
+    let returns = format!("/staff/teams/{}", app.team_id("Returns"));
+    let res = staff_post(&app, &admin, &returns, &team).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Team saved.");
+    let csv = "name,email,role,team\nTom Reyes,tom@example.com,manager,Billing\n";
+    let fields = [("csv", csv), ("step", "import")];
+    let res = staff_post(&app, &admin, "/staff/people/import", &fields).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Imported.");
+    let (_, settings) = page_as(&admin, &app, "/staff/settings").await;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for piece in settings.split("<input").skip(1) {
+        let attr = |name: &str| {
+            let key = format!("{name}=\"");
+            piece
+                .find(&key)
+                .map(|i| piece[i + key.len()..].split('"').next().unwrap().to_owned())
+        };
+        if let (Some(name), Some(value)) = (attr("name"), attr("value"))
+            && name != "csrf"
+        {
+            fields.push((name, value));
+        }
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let res = staff_post(&app, &admin, "/staff/settings", &fields).await;
+    assert_eq!(notice_after(&app, &admin, res).await, "Saved.");
+}
+
+/// A signed-in person changes their own password: the current one first, the new one twice;
+/// their other sessions end, this one goes on, and the page says so.
+async fn staff_change_their_password_on_their_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let here = signed_in(&app, "maria@example.com").await;
+    let elsewhere = signed_in(&app, "maria@example.com").await;
+    let new = "seven green herons by the weir";
+    let change = async |current: &str, again: &str| {
+        let fields = [
+            ("current_password", current),
+            ("password", new),
+            ("password_confirm", again),
+        ];
+        staff_post(&app, &here, "/staff/me/password", &fields).await
+    };
+    let wrong = change("not my password at all", new).await;
+    assert_eq!(wrong.status(), 422);
+    let html = wrong.text().await.unwrap();
+    assert!(
+        html.contains("That is not your current password."),
+        "{html}"
+    );
+    assert!(html.contains("role=\"alert\""));
+    let differ = change(PASSWORD, "seven green herons by the wier").await;
+    assert_eq!(differ.status(), 422);
+    assert!(
+        differ
+            .text()
+            .await
+            .unwrap()
+            .contains("The two new passwords differ.")
+    );
+    let (_, old) = sign_in_as(&app, "maria@example.com", PASSWORD).await;
+    assert_eq!(old.status(), 303, "nothing changed yet");
+
+    let res = change(PASSWORD, new).await;
+    assert_eq!(
+        notice_after(&app, &here, res).await,
+        "Your password is changed. Other sessions were signed out."
+    );
+    assert_eq!(
+        page_as(&here, &app, "/staff").await.0,
+        200,
+        "still signed in here"
+    );
+    assert_eq!(
+        page_as(&elsewhere, &app, "/staff").await.0,
+        303,
+        "signed out elsewhere"
+    );
+    let (_, old) = sign_in_as(&app, "maria@example.com", PASSWORD).await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let (_, fresh) = sign_in_as(&app, "maria@example.com", new).await;
+    assert_eq!(fresh.status(), 303);
+    let hash: Option<String> = staff::table
+        .filter(staff::email.eq("maria@example.com"))
+        .select(staff::password_hash)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(hash.unwrap().starts_with("$argon2id$"));
+    assert!(actions(&app).iter().any(|a| a == "staff.change_password"));
+}
+
+/// Adding a manager to a team that has one is stopped with a choice, so nobody lands on an
+/// empty inbox unexplained: manage a new sub-team, or join knowingly without managing.
+async fn a_second_manager_is_warned_and_offered_a_sub_team(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let admin = signed_in(&app, "priya@example.com").await;
+    let care = app.team_id("Care");
+    let add = async |email: &str, plan: &str, sub_team: &str| {
+        let fields = [
+            ("name", "Ines Moreau"),
+            ("email", email),
+            ("role", "manager"),
+            ("team", care.as_str()),
+            ("handle", ""),
+            ("manager", ""),
+            ("manager_plan", plan),
+            ("sub_team_name", sub_team),
+        ];
+        staff_post(&app, &admin, "/staff/people", &fields).await
+    };
+    let before = staff_count(&app);
+    let res = add("ines@example.com", "", "").await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(
+            "Care is already managed by Grace Okafor; a second manager there would see no notes."
+        ),
+        "{html}"
+    );
+    assert!(html.contains("value=\"sub_team\"") && html.contains("value=\"member\""));
+    assert_eq!(staff_count(&app), before, "nothing added");
+
+    let res = add("ines@example.com", "sub_team", "Care Evenings").await;
+    assert_eq!(res.status(), 303);
+    let evenings: (Option<String>, Option<String>) = heard::db::schema::teams::table
+        .filter(heard::db::schema::teams::name.eq("Care Evenings"))
+        .select((
+            heard::db::schema::teams::manager_id,
+            heard::db::schema::teams::parent_id,
+        ))
+        .first::<(
+            Option<heard::db::ids::StaffId>,
+            Option<heard::db::ids::TeamId>,
+        )>(&mut app.conn())
+        .map(|(m, p)| (m.map(|m| m.to_string()), p.map(|p| p.to_string())))
+        .unwrap();
+    let ines: heard::db::ids::StaffId = staff::table
+        .filter(staff::email.eq("ines@example.com"))
+        .select(staff::id)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(evenings, (Some(ines.to_string()), Some(care.clone())));
+
+    let res = add("ines.m@example.com", "member", "").await;
+    assert_eq!(res.status(), 303, "joining knowingly is allowed");
+    let care_manager: Option<heard::db::ids::StaffId> = heard::db::schema::teams::table
+        .filter(heard::db::schema::teams::name.eq("Care"))
+        .select(heard::db::schema::teams::manager_id)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        care_manager.map(|m| m.to_string()),
+        Some(app.staff_id("grace"))
+    );
+}
+
 backend_tests!(
+    a_second_manager_is_warned_and_offered_a_sub_team,
+    staff_change_their_password_on_their_page,
+    admin_actions_confirm_themselves,
     an_invited_person_chooses_a_password_once,
     password_resets_do_not_reveal_accounts,
     deactivated_staff_cannot_sign_in_and_are_not_offered,
-    csv_imports_are_previewed_before_anything_is_written,
     teams_are_managed_without_cycles,
     nobody_below_admin_can_make_an_admin,
 );

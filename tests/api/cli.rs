@@ -168,11 +168,18 @@ fn staff_import_adds_everyone_with_teams_and_managers(backend: Backend) {
         &csv,
         "name,email,role,team,handle,manager_email\n\
          Maria Lopez,maria@example.com,rep,Care,,grace@example.com\n\
-         Grace Okafor,grace@example.com,manager,Care,grace,\n\
-         \"Park, James\",james@example.com,rep,Billing,james,\n",
+         Grace Okafor,grace@example.com,Manager,Care,grace,\n\
+         \"Park, James\",james@example.com,REP,Billing,james,\n",
     )
     .unwrap();
+    // Teams that do not exist are created only when asked.
     let out = run(heard(&db).args(["staff", "import"]).arg(&csv));
+    assert_one_line_failure(&out, "line 2: team: there is no team named Care");
+    assert!(stderr(&out).contains("--create-team"), "{}", stderr(&out));
+    assert_eq!(staff_count(&db), 0);
+    let out = run(heard(&db)
+        .args(["staff", "import", "--create-team"])
+        .arg(&csv));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("imported 3 staff"));
     let mut conn = db.connect();
@@ -210,6 +217,23 @@ fn staff_import_adds_everyone_with_teams_and_managers(backend: Backend) {
         teams::table.count().get_result::<i64>(&mut conn).unwrap(),
         2
     );
+    // A slip in a team's name is an error that names the team meant.
+    let add = |team: &str| {
+        let person = ["--name", "Ruth Adeyemi", "--email", "ruth@example.com"];
+        run(heard(&db)
+            .args(["staff", "add"])
+            .args(person)
+            .args(["--role", "ADMIN", "--team", team]))
+    };
+    let out = add("Biling");
+    assert_one_line_failure(
+        &out,
+        "there is no team named Biling (did you mean Billing?)",
+    );
+    assert!(stderr(&out).contains("--create-team"), "{}", stderr(&out));
+    let out = add("billing");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("as admin"), "{}", stdout(&out));
 }
 
 fn a_bad_csv_row_is_reported_by_line_and_nothing_is_imported(backend: Backend) {

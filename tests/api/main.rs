@@ -23,6 +23,7 @@ mod migrations;
 mod moderation;
 mod openapi;
 mod operations;
+mod people_import;
 mod permissions;
 mod pg_restart;
 mod privacy;

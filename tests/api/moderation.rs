@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use heard::db::schema::{audit_log, notes, stories};
 use serde_json::json;
 
+use crate::admin::notice_after;
 use crate::backend_tests;
 use crate::helpers::builders::seed_org;
 use crate::helpers::mail::queued;
@@ -307,7 +308,69 @@ async fn edits_beyond_redaction_are_shown_as_edited(backend: Backend) {
     assert!(!page.contains(edited_mark), "back to the customer's words");
 }
 
+/// Each moderation button says what it did on the page it lands on.
+async fn moderation_actions_confirm_themselves(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    for words in ["Maria was kind.", "Maria was quick."] {
+        Note::thanks("maria", words).publishable().send(&app).await;
+    }
+    let (kind, quick) = (
+        story_id(&app, "Maria was kind."),
+        story_id(&app, "Maria was quick."),
+    );
+    let grace = signed_in(&app, "grace@example.com").await;
+    let body = [("body", "Maria was kind.")];
+    type Step<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let steps: [Step; 4] = [
+        ("publish", &body, "Published: the story is on the wall."),
+        (
+            "publish",
+            &[("body", "Maria was kind."), ("featured", "on")],
+            "Featured: the story now stays at the top of the wall.",
+        ),
+        ("publish", &body, "No longer featured."),
+        (
+            "unpublish",
+            &[],
+            "Withdrawn: the story is no longer on the wall.",
+        ),
+    ];
+    for (action, fields, said) in steps {
+        let res = moderate(&app, &grace, &kind, action, fields).await;
+        assert_eq!(notice_after(&app, &grace, res).await, said, "{action}");
+    }
+    let res = moderate(&app, &grace, &quick, "decline", &[("reason", "Too short.")]).await;
+    assert_eq!(
+        notice_after(&app, &grace, res).await,
+        "Declined: the story will not be published."
+    );
+}
+
+/// The daily email to a moderator links each waiting story to its own review page.
+async fn the_moderation_email_links_each_story(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    Note::thanks("maria", "Maria was patient.")
+        .publishable()
+        .send(&app)
+        .await;
+    let id = story_id(&app, "Maria was patient.");
+    let report = app
+        .worker
+        .run_schedule_at(crate::schedule::next_monday(9))
+        .await
+        .unwrap();
+    assert_eq!(report.moderation_digests, 1);
+    let digest = &queued(&app, "moderation_digest")[0];
+    let review = format!("/staff/stories/{id}");
+    assert!(digest.text.contains(&review), "{}", digest.text);
+}
+
 backend_tests!(
+    the_moderation_email_links_each_story,
+    moderation_actions_confirm_themselves,
     edits_beyond_redaction_are_shown_as_edited,
     the_queue_holds_consented_thanks_from_ones_teams,
     publishing_with_redaction_tags_and_feature,

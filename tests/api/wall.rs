@@ -195,6 +195,60 @@ async fn the_wall_pages_by_cursor_and_filters(backend: Backend) {
     assert!(rep_page.contains("13 customers have thanked Maria"));
 }
 
+/// The `after=` link of a wall page, if it has one.
+fn older_link(html: &str) -> Option<String> {
+    let html = html.replace("&amp;", "&");
+    let start = html.find("href=\"/wall?after=")? + 6;
+    Some(html[start..start + html[start..].find('"')?].to_owned())
+}
+
+/// Featured stories are pinned at the top of the wall (newest first), marked in words, and
+/// paging below them shows every other story once; the API keeps plain newest first.
+async fn featured_stories_stay_on_top(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    for n in 0..25 {
+        let words = format!("Thank you, story {n}.");
+        thanks("maria", &words).published(&app, &[]).await;
+    }
+    for n in [3, 10] {
+        let id = crate::helpers::stories::story_id(&app, &format!("Thank you, story {n}."));
+        let id = heard::db::ids::StoryId::parse(&id).unwrap();
+        diesel::update(heard::db::schema::stories::table.find(id))
+            .set(heard::db::schema::stories::featured.eq(true))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let (_, first) = app.page("/wall").await;
+    let at = |n: u32| first.find(&format!("Thank you, story {n}.")).unwrap();
+    assert!(
+        at(10) < at(3) && at(3) < at(24) && at(24) < at(23),
+        "pinned, then newest"
+    );
+    let label = first.find("Featured</p>").expect("a Featured label");
+    assert!(label < at(10));
+    assert_eq!(first.matches("Featured</p>").count(), 2);
+    let mut seen = Vec::new();
+    let mut page = first.clone();
+    loop {
+        seen.extend((0..25).filter(|n| page.contains(&format!("Thank you, story {n}."))));
+        match older_link(&page) {
+            Some(next) => page = app.page(&next).await.1,
+            None => break,
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..25).collect::<Vec<_>>(), "every story once");
+    let api: Value = app
+        .get("/api/v1/stories?limit=3")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["items"][0]["body"], "Thank you, story 24.");
+    assert_eq!(api["items"][2]["body"], "Thank you, story 22.");
+}
+
 async fn validators_change_with_every_change(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
@@ -443,6 +497,7 @@ async fn no_payload_comes_out_as_markup(backend: Backend) {
 }
 
 backend_tests!(
+    featured_stories_stay_on_top,
     consent_and_naming_hold_on_every_surface,
     the_wall_pages_by_cursor_and_filters,
     validators_change_with_every_change,

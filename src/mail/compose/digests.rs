@@ -16,6 +16,8 @@ struct Waiting<'a> {
     customer: &'a str,
     received: &'a str,
     excerpt: String,
+    /// The story's review page.
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -78,6 +80,7 @@ pub fn moderation_digest(base_url: &str, recipient: &str, waiting: &[Moderation]
             customer: &m.customer,
             received: &m.received,
             excerpt: excerpt(m.original.as_deref().unwrap_or("")),
+            url: format!("{base_url}/staff/stories/{}", m.id),
         })
         .collect();
     let context = ModerationDigest {

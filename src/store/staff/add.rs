@@ -10,7 +10,7 @@ use super::{find_by_email, find_by_handle};
 use crate::db::DbConn;
 use crate::db::ids::{StaffId, TeamId};
 use crate::db::schema::staff;
-use crate::domain::{Email, FieldError, Handle, Role, StaffInput, TeamName};
+use crate::domain::{Email, FieldError, Handle, Role, StaffInput, TeamName, close_matches};
 use crate::store::audit::{self, Actor};
 use crate::store::teams::{self, Team};
 use crate::store::{StoreError, now};
@@ -102,14 +102,33 @@ pub struct NewMember {
     pub password_hash: Option<String>,
 }
 
-/// Adds everyone or no one: every row is checked (against the database and each other)
-/// before anything is written. Run it inside a write transaction.
+/// Whether adding people may create the teams they name that do not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewTeams {
+    /// A team that does not exist is created (first set-up, demo data, an explicit flag).
+    Create,
+    /// A team that does not exist is a problem of its row, naming the close matches.
+    Refuse,
+}
+
+/// Adds everyone or no one, creating the teams they name: see [`add_all_with`].
 pub fn add_all(
     conn: &mut DbConn,
     members: &[NewMember],
     actor: &Actor,
 ) -> Result<Vec<Added>, AddError> {
-    let handles = check_all(conn, members)?;
+    add_all_with(conn, members, actor, NewTeams::Create)
+}
+
+/// Adds everyone or no one: every row is checked (against the database and each other)
+/// before anything is written. Run it inside a write transaction.
+pub fn add_all_with(
+    conn: &mut DbConn,
+    members: &[NewMember],
+    actor: &Actor,
+    new_teams: NewTeams,
+) -> Result<Vec<Added>, AddError> {
+    let handles = check_all(conn, members, new_teams)?;
     let added = members
         .iter()
         .zip(&handles)
@@ -127,7 +146,11 @@ struct Taken {
 }
 
 /// Every row's problems, or the handle each row gets.
-fn check_all(conn: &mut DbConn, members: &[NewMember]) -> Result<Vec<Handle>, AddError> {
+fn check_all(
+    conn: &mut DbConn,
+    members: &[NewMember],
+    new_teams: NewTeams,
+) -> Result<Vec<Handle>, AddError> {
     let mut taken = Taken::default();
     let mut handles = Vec::with_capacity(members.len());
     let mut errors = Vec::new();
@@ -140,6 +163,11 @@ fn check_all(conn: &mut DbConn, members: &[NewMember]) -> Result<Vec<Handle>, Ad
             &mut taken,
             &mut problems,
         )?);
+        if new_teams == NewTeams::Refuse
+            && let Some(team) = &member.input.team
+        {
+            problems.extend(missing_team(conn, team)?);
+        }
         errors.extend(problems.into_iter().map(|error| RowError { index, error }));
     }
     if errors.is_empty() {
@@ -184,6 +212,25 @@ fn check(
         problems.push(FieldError::new("manager_email", message));
     }
     Ok(handle)
+}
+
+/// The problem with naming a team that does not exist, if it does not: with the close
+/// matches, and how to create it instead.
+fn missing_team(conn: &mut DbConn, name: &TeamName) -> QueryResult<Option<FieldError>> {
+    if teams::find_by_name(conn, name)?.is_some() {
+        return Ok(None);
+    }
+    let known = teams::list(conn)?;
+    let close = close_matches(name.as_str(), known.iter().map(|t| t.name.as_str()));
+    let message = match close.as_slice() {
+        [] => format!("there is no team named {name}"),
+        [one] => format!("there is no team named {name} (did you mean {one}?)"),
+        many => format!(
+            "there is no team named {name} (did you mean one of {}?)",
+            many.join(", ")
+        ),
+    };
+    Ok(Some(FieldError::new("team", message)))
 }
 
 /// Whether `email` is a manager or admin in the list, or an active one already here.
@@ -235,10 +282,16 @@ fn insert(
         .execute(conn)?;
     if let Some(team) = &team
         && input.role == Role::Manager
-        && team.manager_id.is_none()
     {
-        teams::set_manager(conn, &team.id, &id)?;
-        notes.push(format!("manager of {}", team.name));
+        if team.manager_id.is_none() {
+            teams::set_manager(conn, &team.id, &id)?;
+            notes.push(format!("manager of {}", team.name));
+        } else {
+            notes.push(format!(
+                "not managing {}, which has a manager: they see no notes until they manage a team",
+                team.name
+            ));
+        }
     }
     let detail = format!("{} <{}> as {}", input.name, input.email, input.role);
     audit::record(

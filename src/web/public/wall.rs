@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use super::wall_query::{WallQuery, load_story, next_link, page_for};
+use super::wall_query::{WallQuery, load_story, next_link, page_for, pinned_page_for};
 use crate::app::AppState;
 use crate::db;
 use crate::db::ids::StoryId;
@@ -37,7 +37,7 @@ pub async fn wall(
             .iter()
             .map(|t| json!({"slug": t.slug, "name": t.name}))
             .collect();
-        let (stories, next) = page_for(c, &wanted, wall::PAGE)?;
+        let (stories, next) = pinned_page_for(c, &wanted, wall::PAGE)?;
         Ok((stories, next, list, team_name))
     })
     .await?;
@@ -69,7 +69,7 @@ pub async fn rep(
             .filter(|p| p.public_naming)
             .ok_or(AppError::NotFound)?;
         let person = staff::find_by_handle(c, &q.rep)?.ok_or(AppError::NotFound)?;
-        let (stories, next) = page_for(c, &q, wall::PAGE)?;
+        let (stories, next) = pinned_page_for(c, &q, wall::PAGE)?;
         Ok((profile, person.thanks_received, stories, next))
     })
     .await?;

@@ -94,6 +94,18 @@ pub fn page_for(
     })
 }
 
+/// [`page_for`] with the featured stories pinned on top of the first page (the wall pages).
+pub fn pinned_page_for(
+    c: &mut DbConn,
+    q: &WallQuery,
+    limit: i64,
+) -> Result<(Vec<WallStory>, Option<Cursor>), AppError> {
+    Ok(match resolve(c, q, limit)? {
+        Some(filter) => wall::pinned_page(c, &filter)?,
+        None => (Vec::new(), None),
+    })
+}
+
 /// The query string of the page after this one: the same filters, the next cursor.
 #[derive(Serialize)]
 struct NextPage<'a> {

@@ -31,6 +31,7 @@ pub enum Done {
     Erased,
     Retried,
     Commented,
+    TeamDeactivated,
 }
 
 impl Done {
@@ -60,6 +61,7 @@ impl Done {
             Self::Erased => "Erased.",
             Self::Retried => "Queued to be sent again.",
             Self::Commented => "Internal note added.",
+            Self::TeamDeactivated => "Team deactivated: customers are no longer offered it.",
         }
     }
 

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod password;
 pub mod people;
 pub mod people_import;
+pub mod people_managers;
 pub mod portfolio;
 pub mod settings;
 pub mod stats;

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::done::{self, Done};
 use super::{audited, page, page_with_status};
 use crate::app::AppState;
 use crate::db;
@@ -11,7 +12,7 @@ use crate::db::ids::StoryId;
 use crate::domain::story::parse_tags;
 use crate::error::{AppError, FieldError};
 use crate::store::inbox::{self, Scope};
-use crate::store::moderation::{self, MailContext, Publication};
+use crate::store::moderation::{self, MailContext, Publication, Published};
 use crate::web::extract::{CsrfForm, Manager, PathId, Viewer};
 use crate::web::forms;
 
@@ -120,7 +121,7 @@ async fn decide(
     decision: Decision,
     form: &StoryForm,
     publication: Publication,
-) -> Result<(), AppError> {
+) -> Result<Done, AppError> {
     let scope = scope(state, viewer).await?;
     let (me, secret, base) = (
         viewer.id().clone(),
@@ -134,10 +135,23 @@ async fn decide(
             base_url: &base,
         };
         Ok(match decision {
-            Decision::Publish => moderation::publish(c, &scope, &me, &target, &publication, &ctx),
-            Decision::Decline => moderation::decline(c, &scope, &me, &target, &reason, &ctx),
-            Decision::Unpublish => moderation::unpublish(c, &scope, &me, &target),
-        }?)
+            Decision::Publish => {
+                match moderation::publish(c, &scope, &me, &target, &publication, &ctx)? {
+                    Published::OnTheWall => Done::Published,
+                    Published::Featured(true) => Done::Featured,
+                    Published::Featured(false) => Done::Unfeatured,
+                    Published::Changed => Done::Saved,
+                }
+            }
+            Decision::Decline => {
+                moderation::decline(c, &scope, &me, &target, &reason, &ctx)?;
+                Done::Declined
+            }
+            Decision::Unpublish => {
+                moderation::unpublish(c, &scope, &me, &target)?;
+                Done::Withdrawn
+            }
+        })
     })
     .await
 }
@@ -165,9 +179,9 @@ pub async fn act(
         featured: form.featured == "on",
     };
     match decide(&state, &viewer, &id, path.decision, &form, publication).await {
-        Ok(()) => {
+        Ok(done) => {
             state.mail_wakeup.notify_one();
-            Ok(crate::web::see_other(&format!("/staff/stories/{id}")))
+            Ok(done::see_other(&format!("/staff/stories/{id}"), done))
         }
         Err(AppError::Invalid(errors)) => {
             render(&state, &viewer, id, Some(&form), &errors, unprocessable).await

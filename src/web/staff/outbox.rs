@@ -108,5 +108,8 @@ pub async fn retry(
     })
     .await?;
     state.mail_wakeup.notify_one();
-    Ok(crate::web::see_other("/staff/outbox?status=dead"))
+    Ok(super::done::see_other(
+        "/staff/outbox?status=dead",
+        super::done::Done::Retried,
+    ))
 }

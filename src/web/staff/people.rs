@@ -6,6 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::done::{self, Done};
+use super::people_managers::{ManagerPlan, second_manager};
 use super::{audited, page_with_status};
 use crate::app::AppState;
 use crate::db::ids::{StaffId, TeamId};
@@ -18,7 +20,6 @@ use crate::store::staff::{self, NewMember, StaffUpdate};
 use crate::store::{accounts, teams};
 use crate::web::extract::{Admin, CsrfForm, PathId, Viewer};
 use crate::web::forms;
-use crate::web::see_other;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct PersonForm {
@@ -38,6 +39,12 @@ pub struct PersonForm {
     manager: String,
     #[serde(default)]
     invite: String,
+    /// For a manager added to a team that has one: `sub_team` (manage a new sub-team named
+    /// `sub_team_name`) or `member` (join without managing, knowingly).
+    #[serde(default)]
+    manager_plan: String,
+    #[serde(default)]
+    sub_team_name: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +56,16 @@ pub struct ActionForm {
 }
 
 crate::csrf_field!(PersonForm, ActionForm);
+
+impl PersonForm {
+    /// What the form says to do about a team that has a manager already.
+    fn plan(&self) -> ManagerPlan<'_> {
+        ManagerPlan {
+            choice: &self.manager_plan,
+            sub_team_name: &self.sub_team_name,
+        }
+    }
+}
 
 /// The admin at work, as the audit log and the invitation email name them.
 pub struct Inviting {
@@ -139,10 +156,16 @@ fn fields(c: &mut DbConn, form: &PersonForm) -> Result<StaffFields, AppError> {
     })
 }
 
-/// Adds the person, and invites them when the form asks: their id, or what to fix
-/// (`AppError::Invalid`).
-fn add(c: &mut DbConn, form: &PersonForm, who: &Inviting) -> Result<StaffId, AppError> {
-    let input = StaffInput::parse(&fields(c, form)?).map_err(AppError::Invalid)?;
+/// Adds the person, and invites them when the form asks: their id and whether they were
+/// invited, or what to fix (`AppError::Invalid`).
+fn add(c: &mut DbConn, form: &PersonForm, who: &Inviting) -> Result<(StaffId, bool), AppError> {
+    let mut input = StaffInput::parse(&fields(c, form)?).map_err(AppError::Invalid)?;
+    if input.role == Role::Manager
+        && let Some(team) = TeamId::parse(&form.team)
+        && let Some(sub_team) = second_manager(c, &form.plan(), &team)?
+    {
+        input.team = Some(sub_team);
+    }
     let members = [NewMember {
         input,
         password_hash: None,
@@ -158,7 +181,7 @@ fn add(c: &mut DbConn, form: &PersonForm, who: &Inviting) -> Result<StaffId, App
         let (subject, ip) = (Some(id.as_str()), who.ip.as_deref());
         audit::record(c, &who.actor, "staff.invite", subject, None, ip)?;
     }
-    Ok(id)
+    Ok((id, form.invite == "on"))
 }
 
 pub async fn create(
@@ -173,9 +196,14 @@ pub async fn create(
     })
     .await;
     match added {
-        Ok(id) => {
+        Ok((id, invited)) => {
             state.mail_wakeup.notify_one();
-            Ok(see_other(&format!("/staff/people/{id}?saved=1")))
+            let done = if invited {
+                Done::Invited
+            } else {
+                Done::PersonSaved
+            };
+            Ok(done::see_other(&format!("/staff/people/{id}"), done))
         }
         Err(AppError::Invalid(errors)) => {
             let errors = rename_fields(errors);
@@ -197,17 +225,10 @@ fn rename_fields(errors: Vec<FieldError>) -> Vec<FieldError> {
         .collect()
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: Option<String>,
-}
-
 /// A person's page: the form as they are now, or as it was sent with what to fix.
 struct PersonPage<'a> {
     form: Option<&'a PersonForm>,
     errors: &'a [FieldError],
-    saved: bool,
     status: StatusCode,
 }
 
@@ -216,7 +237,6 @@ impl PersonPage<'_> {
         PersonPage {
             form: Some(form),
             errors,
-            saved: false,
             status: StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
@@ -255,7 +275,6 @@ async fn render_person(
     );
     ctx.insert("form", shown.form.unwrap_or(&current(&person)));
     ctx.insert("choices", &choices);
-    ctx.insert("saved", &shown.saved);
     forms::insert_errors(&mut ctx, shown.errors);
     page_with_status("staff/person.html", ctx, viewer, "people", shown.status)
 }
@@ -264,12 +283,10 @@ pub async fn edit(
     state: web::Data<AppState>,
     viewer: Admin,
     id: PathId<StaffId>,
-    query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, AppError> {
     let shown = PersonPage {
         form: None,
         errors: &[],
-        saved: query.saved.is_some(),
         status: StatusCode::OK,
     };
     render_person(&state, &viewer, id.into_inner(), shown).await
@@ -329,7 +346,10 @@ pub async fn update(
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match saved {
-        Ok(()) => Ok(see_other(&format!("/staff/people/{id}?saved=1"))),
+        Ok(()) => Ok(done::see_other(
+            &format!("/staff/people/{id}"),
+            Done::PersonSaved,
+        )),
         Err(AppError::Invalid(errors)) => {
             let shown = PersonPage::invalid(&form, &errors);
             render_person(&state, &viewer, id, shown).await
@@ -353,7 +373,10 @@ pub async fn invite(
     })
     .await?;
     state.mail_wakeup.notify_one();
-    Ok(see_other(&format!("/staff/people/{}?saved=1", *id)))
+    Ok(done::see_other(
+        &format!("/staff/people/{}", *id),
+        Done::Invited,
+    ))
 }
 
 pub async fn set_active(
@@ -380,5 +403,10 @@ pub async fn set_active(
         Ok(staff::set_active(c, &target, active)?)
     })
     .await?;
-    Ok(see_other(&format!("/staff/people/{id}?saved=1")))
+    let done = if active {
+        Done::Reactivated
+    } else {
+        Done::Deactivated
+    };
+    Ok(done::see_other(&format!("/staff/people/{id}"), done))
 }

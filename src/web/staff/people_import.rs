@@ -1,21 +1,24 @@
 //! Admins import staff from a CSV: a preview of every row with its problems first, and the
 //! import (all or nothing, each person invited) only when asked and clean.
 
+use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::done::{self, Done};
 use super::people::Inviting;
 use super::{page, page_with_status};
 use crate::app::AppState;
 use crate::db::{self, DbConn, write_tx};
 use crate::domain::staff_csv::{self, CsvRow};
 use crate::error::{AppError, FieldError};
-use crate::store::staff::{self, AddError, NewMember, RowError};
+use crate::store::staff::{self, AddError, NewMember, NewTeams, RowError};
 use crate::store::{accounts, audit};
 use crate::web::extract::{Admin, CsrfForm, Viewer};
-use crate::web::{forms, see_other};
+use crate::web::forms;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ImportForm {
@@ -26,6 +29,9 @@ pub struct ImportForm {
     /// `preview` shows what would happen; `import` writes.
     #[serde(default)]
     step: String,
+    /// `on`: create the teams the file names that do not exist yet.
+    #[serde(default)]
+    create_teams: String,
 }
 
 crate::csrf_field!(ImportForm);
@@ -33,6 +39,7 @@ crate::csrf_field!(ImportForm);
 pub async fn show(viewer: Admin) -> Result<HttpResponse, AppError> {
     let mut ctx = tera::Context::new();
     ctx.insert("csv", "name,email,role,team,handle,manager_email\n");
+    ctx.insert("create_teams", &false);
     ctx.insert("rows", &Vec::<()>::new());
     forms::insert_errors(&mut ctx, &[]);
     page("staff/import.html", ctx, &viewer, None, "people")
@@ -65,8 +72,8 @@ impl From<AppError> for ImportStop {
 
 /// What checking the rows against the database came to.
 enum Checked {
-    /// Everyone was added and invited: how many.
-    Imported(usize),
+    /// Everyone was added and invited.
+    Imported,
     /// Not written: the rows that conflict with the database (none for a clean preview).
     Conflicts(Vec<RowError>),
 }
@@ -76,14 +83,15 @@ enum Checked {
 fn add_all(
     c: &mut DbConn,
     members: &[NewMember],
-    write: bool,
+    (write, new_teams): (bool, NewTeams),
     who: &Inviting,
 ) -> Result<Checked, AppError> {
     let result = write_tx(c, |c| {
-        let added = staff::add_all(c, members, &who.actor).map_err(|e| match e {
-            AddError::Rows(rows) => ImportStop::Rows(rows),
-            AddError::Db(e) => e.into(),
-        })?;
+        let added =
+            staff::add_all_with(c, members, &who.actor, new_teams).map_err(|e| match e {
+                AddError::Rows(rows) => ImportStop::Rows(rows),
+                AddError::Db(e) => e.into(),
+            })?;
         if !write {
             return Err(ImportStop::Preview);
         }
@@ -94,10 +102,10 @@ fn add_all(
         let detail = format!("{} people", added.len());
         let ip = who.ip.as_deref();
         audit::record(c, &who.actor, "staff.import", None, Some(&detail), ip)?;
-        Ok(added.len())
+        Ok(())
     });
     match result {
-        Ok(n) => Ok(Checked::Imported(n)),
+        Ok(()) => Ok(Checked::Imported),
         Err(ImportStop::Preview) => Ok(Checked::Conflicts(Vec::new())),
         Err(ImportStop::Rows(rows)) => Ok(Checked::Conflicts(rows)),
         Err(ImportStop::Failed(e)) => Err(e),
@@ -133,13 +141,14 @@ fn preview(rows: &[CsvRow], conflicts: &[RowError]) -> Vec<serde_json::Value> {
 
 fn render(
     viewer: &Viewer,
-    csv: &str,
+    form: &ImportForm,
     rows: Vec<serde_json::Value>,
     clean: Option<bool>,
     errors: &[FieldError],
 ) -> Result<HttpResponse, AppError> {
     let mut ctx = tera::Context::new();
-    ctx.insert("csv", csv);
+    ctx.insert("csv", &form.csv);
+    ctx.insert("create_teams", &(form.create_teams == "on"));
     ctx.insert("rows", &rows);
     if let Some(clean) = clean {
         ctx.insert("clean", &clean);
@@ -159,11 +168,20 @@ pub async fn submit(
     viewer: Admin,
     form: CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
+    check_and_answer(&state, &viewer, form.into_inner()).await
+}
+
+/// The preview of a CSV (pasted or uploaded), or the import when asked and clean.
+async fn check_and_answer(
+    state: &AppState,
+    viewer: &Viewer,
+    form: ImportForm,
+) -> Result<HttpResponse, AppError> {
     let rows = match staff_csv::parse(form.csv.as_bytes()) {
         Ok(rows) => rows,
         Err(problem) => {
             let errors = [FieldError::new("csv", problem)];
-            return render(&viewer, &form.csv, Vec::new(), None, &errors);
+            return render(viewer, &form, Vec::new(), None, &errors);
         }
     };
     let members: Vec<NewMember> = rows
@@ -176,21 +194,90 @@ pub async fn submit(
         .collect();
     let all_parsed = members.len() == rows.len();
     let write = form.step == "import" && all_parsed;
-    let who = Inviting::new(&state, &viewer);
-    let outcome = db::run(&state.pool, move |c| add_all(c, &members, write, &who)).await?;
+    let new_teams = if form.create_teams == "on" {
+        NewTeams::Create
+    } else {
+        NewTeams::Refuse
+    };
+    let who = Inviting::new(state, viewer);
+    let asked = (write, new_teams);
+    let outcome = db::run(&state.pool, move |c| add_all(c, &members, asked, &who)).await?;
     let conflicts = match outcome {
-        Checked::Imported(n) => {
+        Checked::Imported => {
             state.mail_wakeup.notify_one();
-            return Ok(see_other(&format!("/staff/people?imported={n}")));
+            return Ok(done::see_other("/staff/people", Done::Imported));
         }
         Checked::Conflicts(conflicts) => conflicts,
     };
     let clean = all_parsed && conflicts.is_empty();
-    render(
-        &viewer,
-        &form.csv,
-        preview(&rows, &conflicts),
-        Some(clean),
-        &[],
-    )
+    render(viewer, &form, preview(&rows, &conflicts), Some(clean), &[])
+}
+
+/// The most an uploaded CSV may hold.
+const UPLOAD_LIMIT: usize = 1024 * 1024;
+
+/// What the upload form sends: its token, the file's text, and the team choice.
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    csv: Vec<u8>,
+    create_teams: String,
+}
+
+/// Reads the upload form's fields (the file capped at [`UPLOAD_LIMIT`], the rest small).
+async fn read_upload(mut parts: Multipart) -> Result<Upload, AppError> {
+    let too_big = || AppError::BadRequest("That file is too large: up to 1 MB, please.".into());
+    let unreadable = |e: actix_multipart::MultipartError| {
+        AppError::BadRequest(format!("The upload could not be read: {e}"))
+    };
+    let mut upload = Upload::default();
+    while let Some(field) = parts.next().await {
+        let mut field = field.map_err(unreadable)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let limit = if name == "file" { UPLOAD_LIMIT } else { 1024 };
+        let bytes = field
+            .bytes(limit)
+            .await
+            .map_err(|_| too_big())?
+            .map_err(unreadable)?;
+        match name.as_str() {
+            "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "create_teams" => upload.create_teams = String::from_utf8_lossy(&bytes).into_owned(),
+            "file" => upload.csv = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// `POST /staff/people/import/file`: an uploaded CSV, previewed like pasted text (the
+/// preview's form then carries the text, so importing works the same way).
+pub async fn upload(
+    state: web::Data<AppState>,
+    viewer: Admin,
+    parts: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let upload = read_upload(parts).await?;
+    viewer.check_csrf(&state, &upload.csrf)?;
+    let csv = String::from_utf8(upload.csv).map_err(|_| {
+        AppError::Invalid(vec![FieldError::new(
+            "file",
+            "That file is not UTF-8 text: save it as CSV (UTF-8) and try again.",
+        )])
+    });
+    let csv = match csv {
+        Ok(csv) => csv,
+        Err(AppError::Invalid(errors)) => {
+            let form = ImportForm::default();
+            return render(&viewer, &form, Vec::new(), None, &errors);
+        }
+        Err(e) => return Err(e),
+    };
+    let form = ImportForm {
+        csrf: String::new(),
+        csv: csv.trim_start_matches('\u{feff}').to_owned(),
+        step: "preview".into(),
+        create_teams: upload.create_teams,
+    };
+    check_and_answer(&state, &viewer, form).await
 }

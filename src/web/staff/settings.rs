@@ -161,5 +161,8 @@ pub async fn update(
         },
     )
     .await?;
-    Ok(crate::web::see_other("/staff/settings?saved=1"))
+    Ok(super::done::see_other(
+        "/staff/settings",
+        super::done::Done::Saved,
+    ))
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::done::{self, Done};
 use super::{audited, page_with_status};
 use crate::app::AppState;
 use crate::db::ids::{StaffId, TeamId};
@@ -15,7 +16,7 @@ use crate::error::{AppError, FieldError};
 use crate::store::audit::Actor;
 use crate::store::{audit, staff, teams};
 use crate::web::extract::{Admin, CsrfForm, PathId, Viewer};
-use crate::web::{forms, see_other};
+use crate::web::forms;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct TeamForm {
@@ -151,7 +152,7 @@ pub async fn create(
         Err(e) => Err(e),
     };
     match created {
-        Ok(()) => Ok(see_other("/staff/teams")),
+        Ok(()) => Ok(done::see_other("/staff/teams", Done::TeamCreated)),
         Err(AppError::Invalid(errors)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render(&state, &viewer, None, &form, &errors, status).await
@@ -204,7 +205,7 @@ pub async fn update(
         Err(e) => Err(e),
     };
     match updated {
-        Ok(()) => Ok(see_other("/staff/teams")),
+        Ok(()) => Ok(done::see_other("/staff/teams", Done::TeamSaved)),
         Err(AppError::Invalid(errors)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render(&state, &viewer, Some(id), &form, &errors, status).await
@@ -231,5 +232,10 @@ pub async fn set_active(
         Ok(teams::set_active(c, &target, active)?)
     })
     .await?;
-    Ok(see_other(&format!("/staff/teams/{}", *id)))
+    let done = if active {
+        Done::Reactivated
+    } else {
+        Done::TeamDeactivated
+    };
+    Ok(done::see_other(&format!("/staff/teams/{}", *id), done))
 }
