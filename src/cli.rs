@@ -54,7 +54,8 @@ pub enum StaffCommand {
     Import {
         /// The CSV file (with a header row).
         file: PathBuf,
-        /// Create the teams the file names that do not exist yet (otherwise they are errors).
+        /// Create the teams the file names even where one is close to an existing team's name
+        /// (otherwise that is an error naming the team meant; a new name is always created).
         #[arg(long)]
         create_team: bool,
     },
@@ -69,10 +70,11 @@ pub struct StaffAddArgs {
     /// rep, manager or admin.
     #[arg(long)]
     pub role: String,
-    /// Team name; it must exist, unless --create-team is given.
+    /// Team name; a new one is created, unless it is close to an existing team's name (then
+    /// it is an error naming that team, unless --create-team is given).
     #[arg(long)]
     pub team: Option<String>,
-    /// Create the team named by --team if it does not exist yet.
+    /// Create the team named by --team even if its name is close to an existing team's.
     #[arg(long)]
     pub create_team: bool,
     /// Short name used in personal links (/to/HANDLE); derived from the name when omitted.

@@ -84,7 +84,7 @@ fn new_teams(create: bool) -> NewTeams {
     if create {
         NewTeams::Create
     } else {
-        NewTeams::Refuse
+        NewTeams::Guarded
     }
 }
 
@@ -94,7 +94,7 @@ fn create_hint(rows: &[RowError], flag: &str) -> String {
         .iter()
         .any(|r| r.error.field == "team" && r.error.message.starts_with("there is no team"))
     {
-        format!(" (to create a team that does not exist yet, add {flag})")
+        format!(" (if you meant a new team, add {flag})")
     } else {
         String::new()
     }

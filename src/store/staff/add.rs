@@ -107,8 +107,10 @@ pub struct NewMember {
 pub enum NewTeams {
     /// A team that does not exist is created (first set-up, demo data, an explicit flag).
     Create,
-    /// A team that does not exist is a problem of its row, naming the close matches.
-    Refuse,
+    /// A team that does not exist is created, unless its name is close to one that does (a
+    /// likely slip, like "Biling" beside "Billing"): then it is a problem of its row, naming
+    /// the close matches. A first import on an empty database still creates every team.
+    Guarded,
 }
 
 /// Adds everyone or no one, creating the teams they name: see [`add_all_with`].
@@ -163,7 +165,7 @@ fn check_all(
             &mut taken,
             &mut problems,
         )?);
-        if new_teams == NewTeams::Refuse
+        if new_teams == NewTeams::Guarded
             && let Some(team) = &member.input.team
         {
             problems.extend(missing_team(conn, team)?);
@@ -223,7 +225,7 @@ fn missing_team(conn: &mut DbConn, name: &TeamName) -> QueryResult<Option<FieldE
     let known = teams::list(conn)?;
     let close = close_matches(name.as_str(), known.iter().map(|t| t.name.as_str()));
     let message = match close.as_slice() {
-        [] => format!("there is no team named {name}"),
+        [] => return Ok(None),
         [one] => format!("there is no team named {name} (did you mean {one}?)"),
         many => format!(
             "there is no team named {name} (did you mean one of {}?)",

@@ -197,7 +197,7 @@ async fn check_and_answer(
     let new_teams = if form.create_teams == "on" {
         NewTeams::Create
     } else {
-        NewTeams::Refuse
+        NewTeams::Guarded
     };
     let who = Inviting::new(state, viewer);
     let asked = (write, new_teams);
