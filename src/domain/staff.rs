@@ -10,6 +10,15 @@ text_enum!(
 );
 
 impl Role {
+    /// How pages name the role.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Rep => "Rep",
+            Self::Manager => "Manager",
+            Self::Admin => "Admin",
+        }
+    }
+
     /// A role as people type it in a CSV or on the command line: "Manager", "ADMIN", " rep ".
     pub fn parse_any_case(input: &str) -> Result<Self, Invalid> {
         Self::parse(&input.trim().to_lowercase())

@@ -22,6 +22,19 @@ pub enum StoryAction {
     Unpublish,
 }
 
+impl StoryStatus {
+    /// How staff pages name the state.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Waiting for review",
+            Self::Published => "On the wall",
+            Self::Declined => "Declined",
+            Self::Unpublished => "Taken off the wall",
+            Self::Withdrawn => "Withdrawn by the customer",
+        }
+    }
+}
+
 /// The status a story moves to, or why it cannot.
 pub fn transition(status: StoryStatus, action: StoryAction) -> Result<StoryStatus, Invalid> {
     use StoryAction::*;

@@ -368,7 +368,34 @@ async fn the_moderation_email_links_each_story(backend: Backend) {
     assert!(digest.text.contains(&review), "{}", digest.text);
 }
 
+/// Staff pages name a story's state and a person's role in words, never as stored.
+async fn states_and_roles_are_named_in_words(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let words = "Maria found the missing parcel.";
+    Note::thanks("maria", words).publishable().send(&app).await;
+    let story = story_id(&app, words);
+    let admin = signed_in(&app, "priya@example.com").await;
+    let (status, html) = page_as(&admin, &app, &format!("/staff/stories/{story}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Waiting for review"), "{html}");
+    assert!(!html.contains(">pending"), "{html}");
+    let (status, html) = page_as(&admin, &app, "/staff/people").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<td>Rep</td>") && html.contains("<td>Manager</td>"),
+        "{html}"
+    );
+    assert!(!html.contains("<td>rep</td>"), "{html}");
+    assert!(
+        html.contains(">Rep</option>") && !html.contains(">rep</option>"),
+        "{html}"
+    );
+}
+
 backend_tests!(
+    states_and_roles_are_named_in_words,
     the_moderation_email_links_each_story,
     moderation_actions_confirm_themselves,
     edits_beyond_redaction_are_shown_as_edited,

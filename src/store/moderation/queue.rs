@@ -17,6 +17,8 @@ pub struct Moderation {
     #[serde(skip)]
     pub note_id: NoteId,
     pub status: StoryStatus,
+    /// The status as staff pages name it.
+    pub status_label: &'static str,
     pub original: Option<String>,
     pub body: Option<String>,
     /// The wall's words differ from the customer's (redacted or edited).
@@ -128,14 +130,16 @@ fn view(conn: &mut DbConn, row: &Row) -> QueryResult<Moderation> {
         .customer_name
         .as_deref()
         .and_then(|n| PersonName::parse(n).ok());
+    let status = if row.consent {
+        row.status
+    } else {
+        StoryStatus::Withdrawn
+    };
     Ok(Moderation {
         id: row.id.to_string(),
         note_id: row.note_id.clone(),
-        status: if row.consent {
-            row.status
-        } else {
-            StoryStatus::Withdrawn
-        },
+        status,
+        status_label: status.label(),
         original: row.original.clone(),
         body: row.body.clone(),
         changed: row.body.is_some() && row.body != row.original,

@@ -97,7 +97,10 @@ fn choices(c: &mut DbConn) -> Result<serde_json::Value, AppError> {
         .filter(|(s, _)| s.active && s.role != Role::Rep)
         .map(|(s, _)| json!({"id": s.id, "name": s.name}))
         .collect();
-    let roles: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let roles: Vec<_> = Role::ALL
+        .iter()
+        .map(|r| json!({"value": r.as_str(), "label": r.label()}))
+        .collect();
     Ok(json!({"teams": teams, "managers": managers, "roles": roles}))
 }
 
@@ -112,7 +115,7 @@ async fn render_list(
         let people: Vec<_> = staff::list_all(c)?
             .into_iter()
             .map(|(s, team)| {
-                json!({"id": s.id, "name": s.name, "email": s.email, "role": s.role,
+                json!({"id": s.id, "name": s.name, "email": s.email, "role": s.role.label(),
                        "team": team, "active": s.active, "has_password": s.password_hash.is_some()})
             })
             .collect();

@@ -151,7 +151,10 @@ async fn layout_problems(b: &Browser, page: &str) -> Vec<String> {
     let facts = b
         .execute(
             "return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, \
-             h1: document.querySelectorAll('h1').length};",
+             h1: document.querySelectorAll('h1').length, \
+             unlabelled: [...document.querySelectorAll('.table-wrap')].filter(w => \
+               w.tabIndex !== 0 || w.getAttribute('role') !== 'region' || \
+               !(w.getAttribute('aria-labelledby') || w.getAttribute('aria-label'))).length};",
             json!([]),
         )
         .await;
@@ -166,6 +169,13 @@ async fn layout_problems(b: &Browser, page: &str) -> Vec<String> {
     }
     if facts["h1"].as_i64() != Some(1) {
         problems.push(format!("{page}: has {} h1 elements, not one", facts["h1"]));
+    }
+    // A table that may scroll is a region a keyboard can reach and a reader can name.
+    if facts["unlabelled"].as_i64() != Some(0) {
+        problems.push(format!(
+            "{page}: {} table regions are not focusable and labelled",
+            facts["unlabelled"]
+        ));
     }
     problems
 }
