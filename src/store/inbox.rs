@@ -262,7 +262,8 @@ fn load(
         Scope::Teams(id, teams) => query.filter(
             notes::rep_id
                 .eq(id.clone())
-                .or(notes::team_id.eq_any(teams.clone())),
+                .or(notes::team_id.eq_any(teams.clone()))
+                .or(cases::assignee_id.eq(id.clone())),
         ),
     };
     if let Some(kind) = filter.kind {

@@ -105,6 +105,23 @@ pub fn publish(
         transition(row.status, StoryAction::Publish).map_err(|e| StoreError::Conflict(e.0))?;
     let body =
         crate::domain::NoteBody::parse(body).map_err(|e| StoreError::invalid("body", e.0))?;
+    if featured && !row.featured {
+        let pinned: i64 = stories::table
+            .filter(stories::featured.eq(true))
+            .filter(stories::status.eq(StoryStatus::Published))
+            .count()
+            .get_result(conn)?;
+        if pinned >= super::wall::PINNED {
+            return Err(StoreError::invalid(
+                "featured",
+                format!(
+                    "At most {} stories can be featured at once (they all stay on top of the \
+                     wall); stop featuring one first.",
+                    super::wall::PINNED
+                ),
+            ));
+        }
+    }
     let now = super::now();
     let first_time = row.published_at.is_none();
     diesel::update(stories::table.find(id))

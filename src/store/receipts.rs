@@ -256,12 +256,19 @@ pub fn withdraw(conn: &mut DbConn, token_hash: &str) -> StoreResult<()> {
                 notes::updated_at.eq(now),
             ))
             .execute(conn)?;
-        diesel::update(stories::table.filter(stories::note_id.eq(&id)))
-            .set((
-                stories::status.eq(StoryStatus::Withdrawn),
-                stories::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        // A story a moderator declined or took down keeps that decision (consent, now gone,
+        // keeps it off the wall either way): giving consent again cannot undo it.
+        let live = [StoryStatus::Pending, StoryStatus::Published];
+        diesel::update(
+            stories::table
+                .filter(stories::note_id.eq(&id))
+                .filter(stories::status.eq_any(live)),
+        )
+        .set((
+            stories::status.eq(StoryStatus::Withdrawn),
+            stories::updated_at.eq(now),
+        ))
+        .execute(conn)?;
         super::audit::record(
             conn,
             &super::audit::Actor::System("customer"),
@@ -275,7 +282,8 @@ pub fn withdraw(conn: &mut DbConn, token_hash: &str) -> StoreResult<()> {
 }
 
 /// Gives consent to publish again, after withdrawing it: the story goes back to the
-/// managers, who read it again before it returns to the wall.
+/// managers, who read it again before it returns to the wall. A story they had declined or
+/// taken down stays so.
 pub fn consent_again(conn: &mut DbConn, token_hash: &str) -> StoreResult<()> {
     write_tx(conn, |conn| {
         let Row {
@@ -290,19 +298,34 @@ pub fn consent_again(conn: &mut DbConn, token_hash: &str) -> StoreResult<()> {
             ));
         }
         let now = super::now();
+        let story: Option<StoryStatus> = stories::table
+            .filter(stories::note_id.eq(&id))
+            .select(stories::status)
+            .first(conn)
+            .optional()?;
+        // A moderator's decision stands; anything else goes back to them for review.
+        let note_status = match story {
+            Some(StoryStatus::Declined) => NoteStatus::Declined,
+            Some(StoryStatus::Unpublished) => NoteStatus::Unpublished,
+            _ => NoteStatus::AwaitingModeration,
+        };
         diesel::update(notes::table.find(&id))
             .set((
                 notes::consent_publish.eq(true),
-                notes::status.eq(NoteStatus::AwaitingModeration),
+                notes::status.eq(note_status),
                 notes::updated_at.eq(now),
             ))
             .execute(conn)?;
-        diesel::update(stories::table.filter(stories::note_id.eq(&id)))
-            .set((
-                stories::status.eq(StoryStatus::Pending),
-                stories::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        diesel::update(
+            stories::table
+                .filter(stories::note_id.eq(&id))
+                .filter(stories::status.eq(StoryStatus::Withdrawn)),
+        )
+        .set((
+            stories::status.eq(StoryStatus::Pending),
+            stories::updated_at.eq(now),
+        ))
+        .execute(conn)?;
         super::audit::record(
             conn,
             &super::audit::Actor::System("customer"),

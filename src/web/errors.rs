@@ -17,9 +17,14 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 
 /// Forms: 64 KiB at most, and a clear word when the body is not a form.
 pub fn form_config() -> actix_web::web::FormConfig {
+    form_config_up_to(64 * 1024)
+}
+
+/// [`form_config`] with another limit, for the one form that carries a file's text.
+pub fn form_config_up_to(limit: usize) -> actix_web::web::FormConfig {
     use actix_web::error::UrlencodedError;
     actix_web::web::FormConfig::default()
-        .limit(64 * 1024)
+        .limit(limit)
         .error_handler(|err, _req| {
             match err {
                 UrlencodedError::ContentType => {

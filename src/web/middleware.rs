@@ -105,7 +105,8 @@ pub fn redact_target(target: &str) -> Cow<'_, str> {
     }
 }
 
-/// Re-sends the session cookie when the session's idle clock was pushed forward.
+/// Re-sends the session cookie when the session's idle clock was pushed forward, unless the
+/// handler set that cookie itself (signing in or out, a new password): its cookie wins.
 pub async fn session_refresh(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -116,7 +117,9 @@ pub async fn session_refresh(
         .extensions()
         .get::<crate::web::session::Refresh>()
         .cloned();
+    let set_by_handler = |name: &str| res.response().cookies().any(|c| c.name() == name);
     if let Some(crate::web::session::Refresh(cookie)) = refresh
+        && !set_by_handler(cookie.name())
         && let Ok(value) = HeaderValue::from_str(&cookie.to_string())
     {
         res.headers_mut()

@@ -81,6 +81,12 @@ impl At {
         self.with(web::route().method(method).to(handler), &[name])
     }
 
+    /// Request data (an extractor's configuration) for this URL alone.
+    fn data<U: 'static>(mut self, data: U) -> Self {
+        self.resource = self.resource.app_data(data);
+        self
+    }
+
     /// What this URL shows is (part of) the wall: a client whose copy is current gets 304,
     /// and a 200 carries the validators (`web::caching`).
     fn wall(mut self) -> Self {
@@ -221,7 +227,11 @@ fn staff_pages() -> Vec<At> {
         at("/people").get(people::list).post(people::create),
         at("/people/import")
             .get(people_import::show)
-            .post(people_import::submit),
+            .post(people_import::submit)
+            // The preview carries an uploaded file's text (up to its limit), form-encoded.
+            .data(crate::web::errors::form_config_up_to(
+                4 * people_import::UPLOAD_LIMIT,
+            )),
         at("/people/import/file").post(people_import::upload),
         at("/people/{id}").get(people::edit).post(people::update),
         at("/people/{id}/invite").post(people::invite),

@@ -9,10 +9,10 @@ use crate::admin::notice_after;
 use crate::backend_tests;
 use crate::helpers::builders::seed_org;
 use crate::helpers::mail::queued;
-use crate::helpers::notes::Note;
+use crate::helpers::notes::{Note, withdraw_from_receipt};
 use crate::helpers::staff::{set_passwords, signed_in};
 use crate::helpers::stories::{moderate, story_id};
-use crate::helpers::{Backend, page_as, spawn_app};
+use crate::helpers::{Backend, fill_in, page_as, spawn_app};
 
 async fn the_queue_holds_consented_thanks_from_ones_teams(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -394,7 +394,40 @@ async fn states_and_roles_are_named_in_words(backend: Backend) {
     );
 }
 
+/// A customer who withdraws and then gives consent again cannot undo a moderator's decline.
+async fn a_declined_story_stays_declined_when_consent_is_given_again(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let words = "Maria fixed the router twice.";
+    let sent = Note::thanks("maria", words).publishable().send(&app).await;
+    let story = story_id(&app, words);
+    let grace = signed_in(&app, "grace@example.com").await;
+    let declined = moderate(
+        &app,
+        &grace,
+        &story,
+        "decline",
+        &[("reason", "Names a customer.")],
+    );
+    assert_eq!(declined.await.status(), 303);
+    let receipt = sent.receipt_path();
+    withdraw_from_receipt(&app, &receipt).await;
+    let give_again = format!("{receipt}/consent");
+    let again = fill_in(&app, &app.client, None, &receipt, &give_again, &[]).await;
+    assert_eq!(again.status(), 303);
+    let status: String = stories::table
+        .find(&story)
+        .select(stories::status)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(status, "declined");
+    let (_, queue) = page_as(&grace, &app, "/staff/queue").await;
+    assert!(!queue.contains(words), "{queue}");
+}
+
 backend_tests!(
+    a_declined_story_stays_declined_when_consent_is_given_again,
     states_and_roles_are_named_in_words,
     the_moderation_email_links_each_story,
     moderation_actions_confirm_themselves,

@@ -151,7 +151,36 @@ async fn the_import_accepts_an_uploaded_file(backend: Backend) {
     assert_eq!(send(&token, &[0xff, 0xfe, 0x00]).await.status(), 422);
 }
 
+/// A file as large as an upload may be still goes from its preview to the import, which
+/// posts its text back as a form (larger than other forms may be).
+async fn a_large_file_can_be_previewed_as_pasted_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let admin = signed_in(&app, "priya@example.com").await;
+    let mut csv = String::from("name,email,role,team\n");
+    for n in 0..1500 {
+        csv.push_str(&format!(
+            "Person Number {n},person.{n}@example.com,rep,Care\n"
+        ));
+    }
+    assert!(csv.len() > 64 * 1024, "{} bytes", csv.len());
+    let fields = [
+        ("csv", csv.as_str()),
+        ("step", "preview"),
+        ("create_teams", ""),
+    ];
+    let res = staff_post(&app, &admin, "/staff/people/import", &fields).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("All 1500 rows are ready to import."),
+        "{html}"
+    );
+}
+
 backend_tests!(
+    a_large_file_can_be_previewed_as_pasted_text,
     csv_imports_are_previewed_before_anything_is_written,
     the_import_preview_matches_the_file,
     the_import_accepts_an_uploaded_file,

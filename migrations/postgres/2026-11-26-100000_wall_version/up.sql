@@ -1,6 +1,9 @@
 -- The public wall's version: a counter that every change to what the wall shows bumps (a
 -- published story appearing, changing or leaving, and any change to people or teams), and
--- the whole second of the latest change by the database's clock (never going back). Triggers keep it, so no writer
+-- the whole second of the latest change by the database's clock, strictly increasing: a
+-- change committed a moment after its trigger ran still counts as later than any copy given
+-- out meanwhile (bursts of changes run ahead of the clock, delaying Last-Modified, never
+-- the ETag). Triggers keep it, so no writer
 -- can forget, and a deleted row counts as a change (a maximum of updated_at could not see it).
 CREATE TABLE wall_version (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -12,7 +15,7 @@ VALUES (1, 1, floor(extract(epoch FROM now()))::bigint);
 CREATE FUNCTION wall_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE wall_version SET counter = counter + 1,
-        changed_at = GREATEST(floor(extract(epoch FROM clock_timestamp()))::bigint, changed_at);
+        changed_at = GREATEST(floor(extract(epoch FROM clock_timestamp()))::bigint, changed_at + 1);
     RETURN NULL;
 END
 $$;

@@ -1,6 +1,9 @@
 -- The public wall's version: a counter that every change to what the wall shows bumps (a
 -- published story appearing, changing or leaving, and any change to people or teams), and
--- the whole second of the latest change by the database's clock (never going back). Triggers keep it, so no writer
+-- the whole second of the latest change by the database's clock, strictly increasing: a
+-- change committed a moment after its trigger ran still counts as later than any copy given
+-- out meanwhile (bursts of changes run ahead of the clock, delaying Last-Modified, never
+-- the ETag). Triggers keep it, so no writer
 -- can forget, and a deleted row counts as a change (a maximum of updated_at could not see it).
 CREATE TABLE wall_version (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -10,31 +13,31 @@ CREATE TABLE wall_version (
 INSERT INTO wall_version (id, counter, changed_at)
 VALUES (1, 1, CAST(strftime('%s', 'now') AS INTEGER));
 CREATE TRIGGER wall_stories_published_insert AFTER INSERT ON stories FOR EACH ROW WHEN NEW.status = 'published' BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 CREATE TRIGGER wall_stories_published_update AFTER UPDATE ON stories FOR EACH ROW WHEN OLD.status = 'published' OR NEW.status = 'published' BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 CREATE TRIGGER wall_stories_published_delete AFTER DELETE ON stories FOR EACH ROW WHEN OLD.status = 'published' BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 CREATE TRIGGER wall_staff_insert AFTER INSERT ON staff FOR EACH ROW BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 CREATE TRIGGER wall_staff_update AFTER UPDATE ON staff FOR EACH ROW BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 CREATE TRIGGER wall_staff_delete AFTER DELETE ON staff FOR EACH ROW BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 CREATE TRIGGER wall_teams_insert AFTER INSERT ON teams FOR EACH ROW BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 CREATE TRIGGER wall_teams_update AFTER UPDATE ON teams FOR EACH ROW BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 CREATE TRIGGER wall_teams_delete AFTER DELETE ON teams FOR EACH ROW BEGIN
-    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at);
+    UPDATE wall_version SET counter = counter + 1, changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1);
 END;
 -- The validators no longer read the latest updated_at of the stories.
 DROP INDEX stories_updated;

@@ -99,7 +99,8 @@ fn rows(
             ..new_note(reference, rep, team, body, at)
         };
         let story = NewStory {
-            featured: i % 50 == 0,
+            // One in fifty featured, 50 at most: the wall pins up to 100.
+            featured: i % 50 == 0 && i < 2_500,
             ..new_story(&note, Some(at))
         };
         tags.push(NewTag {

@@ -214,7 +214,7 @@ async fn check_and_answer(
 }
 
 /// The most an uploaded CSV may hold.
-const UPLOAD_LIMIT: usize = 1024 * 1024;
+pub const UPLOAD_LIMIT: usize = 1024 * 1024;
 
 /// What the upload form sends: its token, the file's text, and the team choice.
 #[derive(Default)]
