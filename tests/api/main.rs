@@ -16,6 +16,7 @@ mod finding;
 mod health;
 mod html;
 mod http;
+mod idempotency;
 mod intake;
 mod json_api;
 mod mail;

@@ -1,0 +1,117 @@
+//! Idempotency keys, tested through the key itself: a retry is replayed after the content's
+//! duplicate window has passed, and another client's key is not the first client's.
+
+use chrono::Duration as Span;
+use heard::store::intake::{DUPLICATE_WINDOW_MINUTES, IDEMPOTENCY_HOURS};
+use serde_json::Value;
+
+use crate::backend_tests;
+use crate::helpers::builders::{backdate_notes, seed_org};
+use crate::helpers::notes::{Note, count_notes};
+use crate::helpers::{Backend, TestApp, spawn_app_with, trust_loopback_proxy};
+
+/// What the API answered: the status, whether it said `Idempotent-Replayed: true`, the body.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    replayed: bool,
+    body: Value,
+}
+
+impl Answer {
+    fn reference(&self) -> &str {
+        self.body["reference"].as_str().unwrap_or_default()
+    }
+}
+
+/// Posts `note` through the API as if from `ip` (the app trusts loopback as a proxy).
+async fn post_from(app: &TestApp, ip: &str, note: &Note, key: Option<&str>) -> Answer {
+    let mut req = app
+        .client
+        .post(app.url("/api/v1/feedback"))
+        .header("x-forwarded-for", ip)
+        .json(note.json());
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    let res = req.send().await.expect("post a note");
+    let status = res.status().as_u16();
+    let replayed = res
+        .headers()
+        .get("idempotent-replayed")
+        .is_some_and(|v| v == "true");
+    let body = res.json().await.expect("a JSON answer");
+    Answer {
+        status,
+        replayed,
+        body,
+    }
+}
+
+async fn behind_proxy(backend: Backend) -> TestApp {
+    let app = spawn_app_with(backend, trust_loopback_proxy).await;
+    seed_org(&app);
+    app
+}
+
+/// Older than the duplicate window, well within the key's day.
+fn past_the_duplicate_window() -> Span {
+    let age = Span::minutes(DUPLICATE_WINDOW_MINUTES + 5);
+    assert!(age < Span::hours(IDEMPOTENCY_HOURS));
+    age
+}
+
+async fn a_key_is_replayed_after_the_duplicate_window(backend: Backend) {
+    let app = behind_proxy(backend).await;
+    let note = Note::thanks("maria", "Maria rebooked my flight in no time.");
+    let first = post_from(&app, "198.51.100.1", &note, Some("retry-7")).await;
+    assert_eq!((first.status, first.replayed), (201, false), "{first:?}");
+    backdate_notes(&app, past_the_duplicate_window());
+
+    let retry = post_from(&app, "198.51.100.1", &note, Some("retry-7")).await;
+    assert_eq!((retry.status, retry.replayed), (201, true), "{retry:?}");
+    assert_eq!(
+        retry.body, first.body,
+        "the first result, receipt link and all"
+    );
+    assert_eq!(count_notes(&app), 1);
+
+    // Only the key recognised it: the same words without it are a new note by now.
+    let unkeyed = post_from(&app, "198.51.100.1", &note, None).await;
+    assert_eq!((unkeyed.status, unkeyed.replayed), (201, false));
+    assert_ne!(unkeyed.reference(), first.reference());
+    assert_eq!(count_notes(&app), 2);
+}
+
+async fn another_clients_key_is_not_the_first_clients(backend: Backend) {
+    let app = behind_proxy(backend).await;
+    let note = Note::thanks("maria", "Maria found my lost parcel.");
+    let first = post_from(&app, "198.51.100.1", &note, Some("k-1")).await;
+    assert_eq!(first.status, 201, "{first:?}");
+    // Past the window, so the words alone no longer make a repeat: only a key could.
+    backdate_notes(&app, past_the_duplicate_window());
+
+    let theirs = post_from(&app, "203.0.113.9", &note, Some("k-1")).await;
+    assert_eq!((theirs.status, theirs.replayed), (201, false), "{theirs:?}");
+    assert_ne!(theirs.reference(), first.reference());
+    assert_ne!(theirs.body["receipt_url"], first.body["receipt_url"]);
+    assert_eq!(count_notes(&app), 2);
+
+    // Each client's key still leads to its own note.
+    let mine = post_from(&app, "198.51.100.1", &note, Some("k-1")).await;
+    assert_eq!((mine.status, mine.replayed), (201, true), "{mine:?}");
+    assert_eq!(mine.body, first.body);
+    let theirs_again = post_from(&app, "203.0.113.9", &note, Some("k-1")).await;
+    assert_eq!(
+        (theirs_again.status, theirs_again.replayed),
+        (201, true),
+        "{theirs_again:?}"
+    );
+    assert_eq!(theirs_again.body, theirs.body);
+    assert_eq!(count_notes(&app), 2);
+}
+
+backend_tests!(
+    a_key_is_replayed_after_the_duplicate_window,
+    another_clients_key_is_not_the_first_clients,
+);
