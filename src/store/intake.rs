@@ -22,7 +22,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::routing::{self, Contact, Delivery, Mail, RepFacts, RoutingFacts};
 use crate::domain::{NoteKind, NoteStatus, Reference, StoryStatus, Submission};
 use crate::mail::compose::{self, Due};
-use repeats::{Keys, answered_before};
+use repeats::{Keys, answered_before, hold};
 
 /// How long an identical note counts as a resend of the first.
 pub const DUPLICATE_WINDOW_MINUTES: i64 = 10;
@@ -106,16 +106,19 @@ pub fn accept(
     write_tx(conn, |conn| accept_in_tx(conn, ctx, sub, idempotency_key))
 }
 
-/// The steps, in this order: the repeat and the form token, the checks of the rep and team
-/// named, then the writes, the rep's row last.
+/// The steps, in this order: waiting for any request with the same words or key, the repeat
+/// and the form token, the checks of the rep and team named, then the writes, the rep's row
+/// last.
 fn accept_in_tx(
     conn: &mut DbConn,
     ctx: &IntakeContext<'_>,
     sub: &Submission,
     idempotency_key: Option<&str>,
 ) -> StoreResult<Accepted> {
-    let now = super::now();
     let keys = Keys::new(ctx, sub, idempotency_key);
+    hold(conn, &keys)?;
+    // After the wait, so a note committed meanwhile is never newer than this one's clock.
+    let now = super::now();
     if let Some(earlier) = answered_before(conn, ctx, &keys, now)? {
         return Ok(earlier);
     }

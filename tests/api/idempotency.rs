@@ -1,5 +1,7 @@
 //! Idempotency keys, tested through the key itself: a retry is replayed after the content's
-//! duplicate window has passed, and another client's key is not the first client's.
+//! duplicate window has passed, another client's key is not the first client's, and requests
+//! that arrive together (with one key, or with the same words) store one note, on PostgreSQL
+//! as on SQLite.
 
 use chrono::Duration as Span;
 use heard::store::intake::{DUPLICATE_WINDOW_MINUTES, IDEMPOTENCY_HOURS};
@@ -9,6 +11,9 @@ use crate::backend_tests;
 use crate::helpers::builders::{backdate_notes, seed_org};
 use crate::helpers::notes::{Note, count_notes};
 use crate::helpers::{Backend, TestApp, spawn_app_with, trust_loopback_proxy};
+
+/// How many requests are sent at once in the concurrency tests.
+const AT_ONCE: usize = 8;
 
 /// What the API answered: the status, whether it said `Idempotent-Replayed: true`, the body.
 #[derive(Debug)]
@@ -46,6 +51,20 @@ async fn post_from(app: &TestApp, ip: &str, note: &Note, key: Option<&str>) -> A
         replayed,
         body,
     }
+}
+
+/// These notes, all in flight together from one client; their answers, in the same order.
+async fn post_together(app: &TestApp, notes: &[Note], key: Option<&str>) -> Vec<Answer> {
+    let sends = notes
+        .iter()
+        .map(|note| post_from(app, "198.51.100.1", note, key));
+    futures_util::future::join_all(sends).await
+}
+
+/// The same note `AT_ONCE` times.
+fn copies(note: &Note) -> Vec<Note> {
+    let words = note.json()["body"].as_str().unwrap_or_default();
+    (0..AT_ONCE).map(|_| Note::thanks("maria", words)).collect()
 }
 
 async fn behind_proxy(backend: Backend) -> TestApp {
@@ -111,7 +130,57 @@ async fn another_clients_key_is_not_the_first_clients(backend: Backend) {
     assert_eq!(count_notes(&app), 2);
 }
 
+async fn identical_notes_sent_together_are_stored_once(backend: Backend) {
+    let app = behind_proxy(backend).await;
+    let note = Note::thanks("maria", "Maria stayed late to fix my router.");
+    let answers = post_together(&app, &copies(&note), None).await;
+    assert_eq!(count_notes(&app), 1, "{answers:#?}");
+    let created: Vec<&Answer> = answers.iter().filter(|a| a.status == 201).collect();
+    assert_eq!(created.len(), 1, "{answers:#?}");
+    let reference = created[0].reference();
+    for answer in &answers {
+        assert!(
+            answer.status == 201 || (answer.status == 200 && answer.body["duplicate"] == true),
+            "{answer:?}"
+        );
+        assert_eq!(answer.reference(), reference, "{answer:?}");
+    }
+}
+
+async fn requests_with_one_key_sent_together_store_one_note(backend: Backend) {
+    let app = behind_proxy(backend).await;
+    let note = Note::thanks("maria", "Maria sorted out my contract.");
+    let answers = post_together(&app, &copies(&note), Some("once-only")).await;
+    assert_eq!(count_notes(&app), 1, "{answers:#?}");
+    let first = answers
+        .iter()
+        .find(|a| !a.replayed)
+        .expect("one request stored the note");
+    for answer in &answers {
+        assert_eq!(answer.status, 201, "{answers:#?}");
+        assert_eq!(answer.body, first.body, "{answers:#?}");
+    }
+    let replays = answers.iter().filter(|a| a.replayed).count();
+    assert_eq!(replays, AT_ONCE - 1, "{answers:#?}");
+}
+
+async fn one_key_with_different_words_sent_together_stores_one_note(backend: Backend) {
+    let app = behind_proxy(backend).await;
+    let notes: Vec<Note> = (1..=AT_ONCE)
+        .map(|n| Note::thanks("maria", &format!("Maria helped me, visit {n}.")))
+        .collect();
+    let answers = post_together(&app, &notes, Some("one-key")).await;
+    assert_eq!(count_notes(&app), 1, "{answers:#?}");
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    let refused = answers.iter().filter(|a| a.status == 422).count();
+    assert_eq!((created, refused), (1, AT_ONCE - 1), "{answers:#?}");
+    assert!(answers.iter().all(|a| !a.replayed), "{answers:#?}");
+}
+
 backend_tests!(
     a_key_is_replayed_after_the_duplicate_window,
     another_clients_key_is_not_the_first_clients,
+    identical_notes_sent_together_are_stored_once,
+    requests_with_one_key_sent_together_store_one_note,
+    one_key_with_different_words_sent_together_stores_one_note,
 );

@@ -1,9 +1,11 @@
 //! Requests answered before: a retry with the same `Idempotency-Key` from the same client
 //! gets the first result; the same content again within minutes is not stored twice, and is
 //! answered with the reference only (its receipt goes again to the note's own address).
+//! Requests that arrive together wait for each other (see [`hold`]), so this holds for them too.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use super::{
     Accepted, DUPLICATE_WINDOW_MINUTES, IDEMPOTENCY_HOURS, IntakeContext, Outcome, receipt_token,
@@ -28,6 +30,41 @@ impl Keys {
             idempotency: idempotency_key.map(|key| idempotency_hash(ctx.client.as_deref(), key)),
         }
     }
+}
+
+/// Waits until no other transaction is accepting the same words or the same key, then holds
+/// both until this transaction ends, so that [`answered_before`] and the insert after it
+/// cannot race. On PostgreSQL (READ COMMITTED) these are transaction-scoped advisory locks,
+/// taken first in the transaction and in one order, so waiting cannot deadlock; once one is
+/// granted, the next statement sees the note the other transaction committed. They go with
+/// the transaction (commit or rollback), so a retried transaction takes them afresh.
+/// SQLite needs nothing: `write_tx` begins `IMMEDIATE`, one writer at a time.
+pub(super) fn hold(conn: &mut DbConn, keys: &Keys) -> QueryResult<()> {
+    let DbConn::Pg(pg) = conn else {
+        return Ok(());
+    };
+    let mut locks: Vec<i64> = std::iter::once(&keys.content)
+        .chain(&keys.idempotency)
+        .map(|hash| lock_id(hash))
+        .collect();
+    locks.sort_unstable();
+    locks.dedup();
+    for id in locks {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<BigInt, _>(id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// An advisory lock's number: the first 64 bits of a key's SHA-256 (hex). Two keys that
+/// share it only wait for each other.
+fn lock_id(hash: &str) -> i64 {
+    let bits = hash
+        .get(..16)
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        .unwrap_or_default();
+    i64::from_be_bytes(bits.to_be_bytes())
 }
 
 /// The first answer again, for a retry with the same key or the same note within minutes.
