@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod brand;
 pub mod cases;
 pub mod digests;
 mod error;

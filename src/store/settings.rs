@@ -39,8 +39,20 @@ pub const ALL: [(&str, i64); 5] = [
 
 /// Stores a setting (insert or replace).
 pub fn set(conn: &mut DbConn, key: &str, value: i64) -> QueryResult<()> {
+    set_text(conn, key, &value.to_string())
+}
+
+/// Text settings by key (those that are set).
+pub fn texts(conn: &mut DbConn, keys: &[&str]) -> QueryResult<Vec<(String, String)>> {
+    settings::table
+        .filter(settings::key.eq_any(keys))
+        .select((settings::key, settings::value))
+        .load(conn)
+}
+
+/// Stores a text setting (insert or replace).
+pub fn set_text(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
     let now = super::now();
-    let value = value.to_string();
     crate::per_backend!(conn, c => diesel::insert_into(settings::table)
         .values((
             settings::key.eq(key),

@@ -3,6 +3,7 @@
 pub mod abuse;
 pub mod api;
 pub mod assets;
+pub mod brand;
 pub mod caching;
 pub mod errors;
 pub mod extract;

@@ -148,6 +148,9 @@ fn public_pages(cfg: &mut web::ServiceConfig) {
     at("/").get(home::show).register(cfg);
     at("/healthz").get(health::check).register(cfg);
     at("/static/{file}").get(assets::serve).register(cfg);
+    at("/brand/style.css")
+        .get(super::brand::stylesheet)
+        .register(cfg);
     at("/feedback/new").get(notes::new).register(cfg);
     at("/feedback").post(notes::create).register(cfg);
     at("/to/{handle}").get(notes::personal).register(cfg);
@@ -217,6 +220,7 @@ fn staff_pages() -> Vec<At> {
         at("/outbox").get(outbox::list),
         at("/outbox/{id}/retry").post(outbox::retry),
         at("/settings").get(settings::show).post(settings::update),
+        at("/brand").get(brand::show).post(brand::update),
         at("/me").get(me::show),
         at("/me/naming").post(me::naming),
         at("/me/password").post(me::change_password),

@@ -5,6 +5,7 @@ mod helpers;
 mod smtp;
 
 mod admin;
+mod brand;
 mod browser;
 mod caching;
 mod cases;

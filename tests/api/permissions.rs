@@ -70,6 +70,7 @@ const TABLE: &[(&str, &str, [u16; 4])] = &[
     (GET,  "/staff/outbox",                           [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (POST, "/staff/outbox/{any_mail}/retry",          [LOGIN, FORBIDDEN, FORBIDDEN, CONFLICT]),
     (GET,  "/staff/settings",                         [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
+    (GET,  "/staff/brand",                            [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (GET,  "/staff/stats",                            [LOGIN, OK,        OK,        OK]),
     (GET,  "/staff/portfolio",                        [LOGIN, OK,        OK,        OK]),
     (GET,  "/staff/portfolio/{maria}",                [LOGIN, OK,        OK,        OK]),
@@ -79,6 +80,8 @@ const TABLE: &[(&str, &str, [u16; 4])] = &[
     (GET,  "/staff/erasure",                          [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (POST, "/staff/erasure",                          [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),
     (POST, "/staff/settings",                         [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),
+    // An empty form restores Heard's own look.
+    (POST, "/staff/brand",                            [LOGIN, FORBIDDEN, FORBIDDEN, DONE]),
     // Last: signing out ends each session.
     (POST, "/logout",                                 [LOGIN, DONE,      DONE,      DONE]),
 ];

@@ -3,6 +3,7 @@
 //! its scope on the server.
 
 pub mod audit;
+pub mod brand;
 pub mod cases;
 pub mod charts;
 pub mod done;
