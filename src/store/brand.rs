@@ -10,6 +10,7 @@ use crate::domain::brand::Colour;
 const NAME: &str = "org_name";
 const ACCENT: &str = "accent_colour";
 const CUSTOM_CSS: &str = "custom_css";
+const LOGO: &str = super::pictures::LOGO;
 
 /// What an admin chose; empty means Heard's own look.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub struct BrandSettings {
     pub name: String,
     pub accent: Option<Colour>,
     pub custom_css: String,
+    /// The logo's picture hash (see `store::pictures`), set by its own form.
+    pub logo: Option<String>,
 }
 
 /// What templates are given as `brand`.
@@ -28,23 +31,27 @@ pub struct Brand {
     pub named: bool,
     /// The brand stylesheet's URL (its content hash included), when there is one.
     pub stylesheet: Option<String>,
+    /// The logo's URL, when there is one.
+    pub logo: Option<String>,
 }
 
 impl BrandSettings {
     pub fn load(conn: &mut DbConn) -> diesel::QueryResult<Self> {
         let mut out = Self::default();
-        for (key, value) in settings::texts(conn, &[NAME, ACCENT, CUSTOM_CSS])? {
+        for (key, value) in settings::texts(conn, &[NAME, ACCENT, CUSTOM_CSS, LOGO])? {
             match key.as_str() {
                 NAME => out.name = value,
                 ACCENT => out.accent = Colour::parse(&value).ok(),
                 CUSTOM_CSS => out.custom_css = value,
+                LOGO => out.logo = Some(value).filter(|v| !v.is_empty()),
                 _ => {}
             }
         }
         Ok(out)
     }
 
-    /// Stores every part (an empty name or CSS, or no accent, restores Heard's own).
+    /// Stores the name, accent and CSS (an empty name or CSS, or no accent, restores Heard's
+    /// own); the logo has its own form.
     pub fn save(&self, conn: &mut DbConn) -> diesel::QueryResult<()> {
         let accent = self.accent.map(|c| c.to_string()).unwrap_or_default();
         settings::set_text(conn, NAME, &self.name)?;
@@ -78,6 +85,10 @@ impl BrandSettings {
                 let hash = crate::store::hash_token(&css);
                 format!("/brand/style.css?v={}", &hash[..16])
             }),
+            logo: self
+                .logo
+                .as_ref()
+                .map(|hash| format!("/pictures/{}", super::pictures::id(hash, "logo"))),
         }
     }
 }

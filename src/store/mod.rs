@@ -16,6 +16,7 @@ pub mod moderation;
 pub mod note_facts;
 pub mod notes;
 pub mod outbox;
+pub mod pictures;
 pub mod portfolio;
 pub mod receipts;
 pub mod responsible;

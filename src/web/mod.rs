@@ -11,10 +11,12 @@ pub mod forms;
 pub mod metrics;
 pub mod middleware;
 pub mod origin;
+pub mod pictures;
 pub mod public;
 pub mod routes;
 pub mod session;
 pub mod staff;
+pub mod uploads;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{ContentType, LOCATION};

@@ -148,6 +148,9 @@ fn public_pages(cfg: &mut web::ServiceConfig) {
     at("/").get(home::show).register(cfg);
     at("/healthz").get(health::check).register(cfg);
     at("/static/{file}").get(assets::serve).register(cfg);
+    at("/pictures/{id}")
+        .get(super::pictures::serve)
+        .register(cfg);
     at("/brand/style.css")
         .get(super::brand::stylesheet)
         .register(cfg);
@@ -221,9 +224,13 @@ fn staff_pages() -> Vec<At> {
         at("/outbox/{id}/retry").post(outbox::retry),
         at("/settings").get(settings::show).post(settings::update),
         at("/brand").get(brand::show).post(brand::update),
+        at("/brand/logo").post(brand::upload_logo),
+        at("/brand/logo/remove").post(brand::remove_logo),
         at("/me").get(me::show),
         at("/me/naming").post(me::naming),
         at("/me/password").post(me::change_password),
+        at("/me/photo").post(photo::upload),
+        at("/me/photo/remove").post(photo::remove),
         at("/audit").get(audit::list),
         at("/queue").get(moderation::queue),
         at("/stories/{id}").get(moderation::show),

@@ -13,6 +13,7 @@ mod cli;
 mod delivery;
 mod durability;
 mod emails;
+mod faces;
 mod finding;
 mod health;
 mod html;

@@ -82,6 +82,11 @@ const TABLE: &[(&str, &str, [u16; 4])] = &[
     (POST, "/staff/settings",                         [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),
     // An empty form restores Heard's own look.
     (POST, "/staff/brand",                            [LOGIN, FORBIDDEN, FORBIDDEN, DONE]),
+    // Uploads are multipart: this form-encoded request is refused once the role passes.
+    (POST, "/staff/brand/logo",                       [LOGIN, FORBIDDEN, FORBIDDEN, BAD_REQUEST]),
+    (POST, "/staff/brand/logo/remove",                [LOGIN, FORBIDDEN, FORBIDDEN, DONE]),
+    (POST, "/staff/me/photo",                         [LOGIN, BAD_REQUEST, BAD_REQUEST, BAD_REQUEST]),
+    (POST, "/staff/me/photo/remove",                  [LOGIN, DONE,      DONE,      DONE]),
     // Last: signing out ends each session.
     (POST, "/logout",                                 [LOGIN, DONE,      DONE,      DONE]),
 ];

@@ -69,6 +69,7 @@ impl BrandForm {
                 name,
                 accent,
                 custom_css,
+                logo: None,
             })
         } else {
             Err(errors)
@@ -122,5 +123,52 @@ pub async fn update(
     Ok(super::done::see_other(
         "/staff/brand",
         super::done::Done::Saved,
+    ))
+}
+
+/// `POST /staff/brand/logo` (multipart: `csrf`, `file`): a PNG or JPEG, drawn again as PNG.
+pub async fn upload_logo(
+    state: web::Data<AppState>,
+    viewer: Admin,
+    parts: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let too_big = "That picture is too large: up to 5 MB, please.";
+    let upload = crate::web::uploads::read(parts, crate::pictures::UPLOAD_LIMIT, too_big).await?;
+    viewer.check_csrf(&state, upload.field("csrf"))?;
+    let drawn = web::block(move || crate::pictures::logo(&upload.file)).await?;
+    let logo = match drawn {
+        Ok(logo) => logo,
+        Err(e) => {
+            let (settings, _) = state.brand.get(&state.pool).await?;
+            let errors = [FieldError::new("file", e.0)];
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&viewer, &BrandForm::from(&*settings), &errors, status);
+        }
+    };
+    audited(&state, &viewer, "brand.logo", String::new(), move |c| {
+        Ok(crate::store::pictures::set_logo(c, Some(&logo))?)
+    })
+    .await?;
+    state.brand.forget();
+    Ok(super::done::see_other(
+        "/staff/brand",
+        super::done::Done::LogoSaved,
+    ))
+}
+
+/// `POST /staff/brand/logo/remove`.
+pub async fn remove_logo(
+    state: web::Data<AppState>,
+    viewer: Admin,
+    _form: CsrfForm<crate::web::extract::CsrfOnly>,
+) -> Result<HttpResponse, AppError> {
+    audited(&state, &viewer, "brand.logo_removed", String::new(), |c| {
+        Ok(crate::store::pictures::set_logo(c, None)?)
+    })
+    .await?;
+    state.brand.forget();
+    Ok(super::done::see_other(
+        "/staff/brand",
+        super::done::Done::LogoRemoved,
     ))
 }
