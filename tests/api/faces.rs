@@ -11,6 +11,7 @@ use image::{ImageFormat, RgbImage};
 
 use crate::backend_tests;
 use crate::helpers::builders::seed_org;
+use crate::helpers::notes::Note;
 use crate::helpers::staff::{csrf, set_passwords, signed_in, staff_post, upload_body};
 use crate::helpers::{Backend, TestApp, page_as, spawn_app};
 
@@ -83,6 +84,21 @@ async fn customers_see_the_face_of_whom_they_thank(backend: Backend) {
     assert!(me.contains("Your photo is saved."), "{me}");
 
     let hash = photo_of(&app, "maria").expect("Maria has a photo");
+    let story = Note::thanks("maria", "Maria found the fault in minutes.")
+        .publishable()
+        .published(&app, &[])
+        .await;
+    for path in [
+        "/wall".to_owned(),
+        format!("/stories/{story}"),
+        "/embed/wall".to_owned(),
+    ] {
+        let (_, html) = app.page(&path).await;
+        assert!(
+            html.contains(&format!("/pictures/{hash}-64\"")),
+            "{path}: {html}"
+        );
+    }
     let (_, form) = app.page("/to/maria").await;
     let shown = faces(&form);
     assert_eq!(shown, [format!("/pictures/{hash}-128")], "{form}");
@@ -129,6 +145,16 @@ async fn customers_see_the_face_of_whom_they_thank(backend: Backend) {
     assert!(photo_of(&app, "james").is_some());
     let (_, form) = app.page("/to/james").await;
     assert!(faces(&form).is_empty(), "{form}");
+    Note::thanks("james", "James sorted the refund.")
+        .publishable()
+        .published(&app, &[])
+        .await;
+    let (_, wall) = app.page("/wall").await;
+    assert_eq!(
+        wall.matches("/pictures/").count(),
+        1,
+        "Maria's face alone: {wall}"
+    );
 
     // Removed, Maria's face is gone, and so are its pictures once nobody shows them.
     let token = csrf(&app, &maria).await;
