@@ -28,6 +28,7 @@ pub mod stories;
 pub mod teams;
 pub mod tokens;
 pub mod wall;
+pub mod wall_record;
 
 pub use error::{StoreError, StoreResult};
 

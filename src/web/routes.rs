@@ -178,6 +178,9 @@ fn wall(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/wall").configure(|cfg| {
         at("").get(wall::wall).wall().register(cfg);
         at("/feed.atom").get(wall::feed).wall().register(cfg);
+        at("/about")
+            .get(super::public::wall_about::show)
+            .register(cfg);
         at("/{handle}").get(wall::rep).wall().register(cfg);
     }));
     at("/stories/{id}").get(wall::story).wall().register(cfg);

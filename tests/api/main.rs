@@ -38,3 +38,4 @@ mod scrubbing;
 mod setup;
 mod staff;
 mod wall;
+mod wall_about;
