@@ -33,6 +33,8 @@ pub struct AppState {
     pub resets_waiting: Arc<std::sync::atomic::AtomicBool>,
     /// What the mail worker has done since start-up (for `/metrics`).
     pub mail_stats: Arc<crate::mail::stats::MailStats>,
+    /// The organisation's brand, as last read.
+    pub brand: crate::web::brand::BrandCache,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             mail_wakeup: Arc::default(),
             resets_waiting: Arc::default(),
             mail_stats: Arc::default(),
+            brand: Default::default(),
         }
     }
 }
@@ -116,6 +119,7 @@ pub fn serve_app(
             })
             .configure(crate::web::routes::configure)
             .wrap(ErrorHandlers::new().default_handler(crate::web::errors::render))
+            .wrap(from_fn(crate::web::brand::with_brand))
             .wrap(from_fn(crate::web::origin::refuse_cross_site_posts))
             .wrap(from_fn(crate::web::middleware::security_headers))
             .wrap(Compress::default())

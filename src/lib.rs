@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod mail;
+pub mod pictures;
 pub mod signing;
 pub mod store;
 pub mod telemetry;

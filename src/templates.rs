@@ -1,8 +1,11 @@
 //! Page and email templates, embedded in the binary so the working directory never matters.
 
-use std::sync::LazyLock;
+use std::future::Future;
+use std::sync::{Arc, LazyLock};
 
 use tera::Tera;
+
+use crate::store::brand::Brand;
 
 /// Every template file, by its path under `templates/` (listed by `build.rs`).
 const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/templates.rs"));
@@ -33,12 +36,30 @@ pub fn escape_html(input: &str) -> String {
     out
 }
 
-/// Renders a template; `.html` templates escape every value.
+tokio::task_local! {
+    static BRAND: Arc<Brand>;
+}
+
+/// Runs `work` (serving one request) with `brand` as the one its pages are drawn with.
+pub async fn with_brand<F: Future>(brand: Arc<Brand>, work: F) -> F::Output {
+    BRAND.scope(brand, work).await
+}
+
+/// Renders a template; `.html` templates escape every value. Every template is given the
+/// current request's `brand` (see [`with_brand`]; Heard's own outside a request) unless the
+/// context has its own.
 pub fn render(name: &str, context: &tera::Context) -> Result<String, tera::Error> {
-    match &*TERA {
-        Ok(tera) => tera.render(name, context),
-        Err(e) => Err(tera::Error::msg(format!("templates failed to load: {e}"))),
+    let tera = match &*TERA {
+        Ok(tera) => tera,
+        Err(e) => return Err(tera::Error::msg(format!("templates failed to load: {e}"))),
+    };
+    if context.contains_key("brand") {
+        return tera.render(name, context);
     }
+    let mut branded = context.clone();
+    let brand = BRAND.try_with(Arc::clone).unwrap_or_default();
+    branded.insert("brand", &*brand);
+    tera.render(name, &branded)
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ pub enum ConfigError {
     DataDir { path: String, reason: String },
 }
 
+/// `HEARD_MAIL_FROM` unless set: the sender's name then follows the organisation's name.
+pub const DEFAULT_MAIL_FROM: &str = "Heard <heard@localhost>";
+
 // Defaults are written as the variable would be, and parsed like it; a default may use the
 // settings above it. With no default, the setting is optional.
 settings! {

@@ -37,6 +37,7 @@ fn defaults_follow_the_contract() {
     assert_eq!(s.form_min_age, Duration::from_secs(3));
     assert_eq!(s.mail_lease, Duration::from_secs(120));
     assert_eq!(s.mail_from, "Heard <heard@localhost>");
+    assert_eq!(s.mail_from, super::DEFAULT_MAIL_FROM);
     assert!(s.secret_key.is_none());
     assert!(s.smtp_url.is_none());
     assert!(s.trusted_proxies.is_empty());

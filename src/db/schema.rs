@@ -30,6 +30,16 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         thanks_received -> Integer,
+        photo -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pictures (id) {
+        id -> Text,
+        content_type -> Text,
+        body -> Binary,
+        created_at -> Timestamp,
     }
 }
 
@@ -250,4 +260,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     note_events,
     settings,
+    pictures,
 );

@@ -10,7 +10,7 @@ pub struct Handle(String);
 
 /// Words that would read as something other than a person in a URL.
 const RESERVED: &[&str] = &[
-    "admin", "api", "feed", "new", "search", "setup", "staff", "static",
+    "about", "admin", "api", "feed", "new", "search", "setup", "staff", "static",
 ];
 
 impl Handle {
@@ -123,6 +123,7 @@ mod tests {
             "maría",
             "<script>",
             "admin",
+            "about",
             "feed",
             "ma\u{200B}ria",
             long.as_str(),

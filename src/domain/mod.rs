@@ -2,6 +2,7 @@
 //! The closed sets of words (statuses, kinds, roles) also say how they are stored: as that
 //! word in a TEXT column (diesel's `ToSql`/`FromSql`, see `text_enum`).
 
+pub mod brand;
 pub mod case;
 mod email;
 mod event;

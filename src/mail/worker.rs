@@ -15,7 +15,7 @@ use tokio::sync::{Notify, watch};
 use super::schedule::Schedule;
 use super::stats::MailStats;
 use super::{MailError, Mailer};
-use crate::config::Settings;
+use crate::config::{DEFAULT_MAIL_FROM as DEFAULT_FROM, Settings};
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::store::outbox::{self, Claimed};
@@ -78,6 +78,8 @@ pub struct MailWorker {
     pool: Pool,
     mailer: Mailer,
     from: Mailbox,
+    /// Whether the sender's name is the organisation's (`HEARD_MAIL_FROM` left as it was).
+    from_brand: bool,
     /// The domain part of Message-IDs (the public host).
     domain: String,
     pub config: WorkerConfig,
@@ -117,6 +119,7 @@ impl MailWorker {
             pool,
             mailer,
             from,
+            from_brand: settings.mail_from == DEFAULT_FROM,
             domain: host.to_owned(),
             config: WorkerConfig::default(),
             wake,
@@ -181,7 +184,7 @@ impl MailWorker {
         self
     }
 
-    fn message(&self, row: &Claimed) -> Result<Message, String> {
+    fn message(&self, row: &Claimed, from: &Mailbox) -> Result<Message, String> {
         let address = row
             .recipient
             .parse()
@@ -199,7 +202,7 @@ impl MailWorker {
             .filter(|n| !n.is_empty());
         let to = Mailbox::new(name, address);
         let builder = Message::builder()
-            .from(self.from.clone())
+            .from(from.clone())
             .to(to)
             .subject(row.subject.replace(|c: char| c.is_control(), " "))
             .message_id(Some(format!("<{}@{}>", row.id, self.domain)));
@@ -213,8 +216,8 @@ impl MailWorker {
         .map_err(|e| format!("cannot build the message: {e}"))
     }
 
-    async fn deliver(&self, row: &Claimed) -> Outcome {
-        let message = match self.message(row) {
+    async fn deliver(&self, row: &Claimed, from: &Mailbox) -> Outcome {
+        let message = match self.message(row, from) {
             Ok(m) => m,
             Err(error) => {
                 return Outcome::Failed {
@@ -266,18 +269,30 @@ impl MailWorker {
         }
         loop {
             let (lease, batch) = (self.config.lease, self.config.batch);
-            let rows = db::run(&self.pool, move |c| {
-                Ok(outbox::claim(c, now, lease, batch)?)
+            let brand = self.from_brand;
+            let (rows, org) = db::run(&self.pool, move |c| {
+                let rows = outbox::claim(c, now, lease, batch)?;
+                let org = match brand && !rows.is_empty() {
+                    true => Some(crate::store::brand::BrandSettings::load(c)?.name),
+                    false => None,
+                };
+                Ok((rows, org))
             })
             .await?;
             if rows.is_empty() {
                 return Ok(report);
             }
+            // The organisation's name, as it is when the batch is sent.
+            let from = Arc::new(match org.filter(|name| !name.is_empty()) {
+                Some(name) => Mailbox::new(Some(name), self.from.email.clone()),
+                None => self.from.clone(),
+            });
             let mut sends = tokio::task::JoinSet::new();
             for row in rows {
                 let worker = self.clone();
+                let from = Arc::clone(&from);
                 sends.spawn(async move {
-                    let outcome = worker.deliver(&row).await;
+                    let outcome = worker.deliver(&row, &from).await;
                     (row, outcome)
                 });
             }

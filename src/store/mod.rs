@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod brand;
 pub mod cases;
 pub mod digests;
 mod error;
@@ -15,6 +16,7 @@ pub mod moderation;
 pub mod note_facts;
 pub mod notes;
 pub mod outbox;
+pub mod pictures;
 pub mod portfolio;
 pub mod receipts;
 pub mod responsible;
@@ -26,6 +28,7 @@ pub mod stories;
 pub mod teams;
 pub mod tokens;
 pub mod wall;
+pub mod wall_record;
 
 pub use error::{StoreError, StoreResult};
 

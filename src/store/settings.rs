@@ -14,6 +14,8 @@ pub const COMPLAINT_TO_REP_AT_ONCE: (&str, i64) = ("complaint_to_rep_at_once", 1
 pub const REPS_HANDLE_CASES: (&str, i64) = ("reps_handle_cases", 0);
 /// Whether stats pages may rank reps against each other (0 = never).
 pub const LEADERBOARD: (&str, i64) = ("leaderboard", 0);
+/// Whether `/wall/about` shows, per team, complaints acknowledged in time (0 = no).
+pub const WALL_RESPONSE_TIMES: (&str, i64) = ("wall_response_times", 0);
 /// Days after a case is resolved that its complaint text and the customer's email are kept
 /// (0 = keep).
 pub const COMPLAINT_RETENTION_DAYS: (&str, i64) = ("complaint_retention_days", 0);
@@ -29,18 +31,31 @@ pub fn number(conn: &mut DbConn, (key, default): (&str, i64)) -> QueryResult<i64
 }
 
 /// Every setting an admin can change, in the order the settings page shows them.
-pub const ALL: [(&str, i64); 5] = [
+pub const ALL: [(&str, i64); 6] = [
     COMPLAINT_DUE_HOURS,
     COMPLAINT_TO_REP_AT_ONCE,
     REPS_HANDLE_CASES,
     LEADERBOARD,
+    WALL_RESPONSE_TIMES,
     COMPLAINT_RETENTION_DAYS,
 ];
 
 /// Stores a setting (insert or replace).
 pub fn set(conn: &mut DbConn, key: &str, value: i64) -> QueryResult<()> {
+    set_text(conn, key, &value.to_string())
+}
+
+/// Text settings by key (those that are set).
+pub fn texts(conn: &mut DbConn, keys: &[&str]) -> QueryResult<Vec<(String, String)>> {
+    settings::table
+        .filter(settings::key.eq_any(keys))
+        .select((settings::key, settings::value))
+        .load(conn)
+}
+
+/// Stores a text setting (insert or replace).
+pub fn set_text(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
     let now = super::now();
-    let value = value.to_string();
     crate::per_backend!(conn, c => diesel::insert_into(settings::table)
         .values((
             settings::key.eq(key),

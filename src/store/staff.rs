@@ -8,7 +8,7 @@ mod profiles;
 use diesel::prelude::*;
 
 pub use add::{AddError, Added, NewMember, NewTeams, RowError, add_all, add_all_with};
-pub use profiles::{RepProfile, profile, search, thankable};
+pub use profiles::{RepProfile, initials, profile, search, thankable};
 
 use super::{StoreError, StoreResult};
 use crate::db::DbConn;
@@ -35,6 +35,8 @@ pub struct Staff {
     pub updated_at: chrono::NaiveDateTime,
     /// Thank-you notes received, kept with each new note (see the migration that adds it).
     pub thanks_received: i32,
+    /// Their photo's hash (see `store::pictures`), if they uploaded one.
+    pub photo: Option<String>,
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<Staff>> {

@@ -55,6 +55,8 @@ pub struct StoryCard {
     pub customer: String,
     pub rep: String,
     pub rep_handle: Option<String>,
+    /// The rep's photo hash (see `store::pictures`), when they may be named and have one.
+    pub rep_photo: Option<String>,
     pub team: Option<String>,
     pub featured: bool,
     /// A moderator changed more than a redaction: the story says "Edited by the moderator".
@@ -78,6 +80,7 @@ pub(crate) struct CardRow {
     rep_name: Option<String>,
     rep_handle: Option<String>,
     rep_public: Option<bool>,
+    rep_photo: Option<String>,
     team: Option<String>,
     edited: bool,
 }
@@ -100,6 +103,7 @@ pub(crate) fn card(row: CardRow) -> Option<StoryCard> {
         customer: row.display.public_name(person.as_ref()),
         rep,
         rep_handle: row.rep_handle.filter(|_| public),
+        rep_photo: row.rep_photo.filter(|_| public),
         team: row.team,
         featured: row.featured,
         edited: row.edited,
@@ -133,6 +137,7 @@ pub(crate) fn public_cards() -> _ {
             staff::name.nullable(),
             staff::handle.nullable(),
             staff::public_naming.nullable(),
+            staff::photo.nullable(),
             teams::name.nullable(),
             stories::edited,
         ))

@@ -212,6 +212,22 @@ pub fn version(conn: &mut DbConn) -> QueryResult<Version> {
         .first(conn)
 }
 
+/// Counts a change the triggers cannot see (the brand every page is drawn with), so that
+/// every copy of the wall given out before it is stale.
+pub fn bump(conn: &mut DbConn) -> QueryResult<()> {
+    let sql = match conn {
+        DbConn::Sqlite(_) => {
+            "UPDATE wall_version SET counter = counter + 1, \
+             changed_at = max(CAST(strftime('%s', 'now') AS INTEGER), changed_at + 1)"
+        }
+        DbConn::Pg(_) => {
+            "UPDATE wall_version SET counter = counter + 1, \
+             changed_at = GREATEST(floor(extract(epoch FROM clock_timestamp()))::bigint, changed_at + 1)"
+        }
+    };
+    crate::per_backend!(conn, c => diesel::sql_query(sql).execute(c)).map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 pub mod abuse;
 pub mod api;
 pub mod assets;
+pub mod brand;
 pub mod caching;
 pub mod errors;
 pub mod extract;
@@ -10,10 +11,12 @@ pub mod forms;
 pub mod metrics;
 pub mod middleware;
 pub mod origin;
+pub mod pictures;
 pub mod public;
 pub mod routes;
 pub mod session;
 pub mod staff;
+pub mod uploads;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{ContentType, LOCATION};

@@ -148,6 +148,12 @@ fn public_pages(cfg: &mut web::ServiceConfig) {
     at("/").get(home::show).register(cfg);
     at("/healthz").get(health::check).register(cfg);
     at("/static/{file}").get(assets::serve).register(cfg);
+    at("/pictures/{id}")
+        .get(super::pictures::serve)
+        .register(cfg);
+    at("/brand/style.css")
+        .get(super::brand::stylesheet)
+        .register(cfg);
     at("/feedback/new").get(notes::new).register(cfg);
     at("/feedback").post(notes::create).register(cfg);
     at("/to/{handle}").get(notes::personal).register(cfg);
@@ -172,6 +178,9 @@ fn wall(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/wall").configure(|cfg| {
         at("").get(wall::wall).wall().register(cfg);
         at("/feed.atom").get(wall::feed).wall().register(cfg);
+        at("/about")
+            .get(super::public::wall_about::show)
+            .register(cfg);
         at("/{handle}").get(wall::rep).wall().register(cfg);
     }));
     at("/stories/{id}").get(wall::story).wall().register(cfg);
@@ -217,9 +226,14 @@ fn staff_pages() -> Vec<At> {
         at("/outbox").get(outbox::list),
         at("/outbox/{id}/retry").post(outbox::retry),
         at("/settings").get(settings::show).post(settings::update),
+        at("/brand").get(brand::show).post(brand::update),
+        at("/brand/logo").post(brand::upload_logo),
+        at("/brand/logo/remove").post(brand::remove_logo),
         at("/me").get(me::show),
         at("/me/naming").post(me::naming),
         at("/me/password").post(me::change_password),
+        at("/me/photo").post(photo::upload),
+        at("/me/photo/remove").post(photo::remove),
         at("/audit").get(audit::list),
         at("/queue").get(moderation::queue),
         at("/stories/{id}").get(moderation::show),

@@ -30,7 +30,7 @@ fn migrations_go_up_down_and_up(backend: Backend) {
     let mut conn = db.connect();
     let applied = heard::db::migrate(&mut conn).unwrap();
     assert!(!applied.is_empty());
-    assert_eq!(table_count(&mut conn, backend), 18);
+    assert_eq!(table_count(&mut conn, backend), 19);
     assert!(
         heard::db::migrate(&mut conn).unwrap().is_empty(),
         "a second run does nothing"
@@ -41,7 +41,7 @@ fn migrations_go_up_down_and_up(backend: Backend) {
     assert_eq!(table_count(&mut conn, backend), 0);
 
     assert_eq!(heard::db::migrate(&mut conn).unwrap(), applied);
-    assert_eq!(table_count(&mut conn, backend), 18);
+    assert_eq!(table_count(&mut conn, backend), 19);
     assert_eq!(heard::db::pending_migrations(&mut conn).unwrap(), 0);
 }
 

@@ -7,7 +7,7 @@ use heard::db::schema::staff;
 use crate::backend_tests;
 use crate::helpers::builders::seed_org;
 use crate::helpers::mail::link_in_mail;
-use crate::helpers::staff::{set_passwords, signed_in, staff_post};
+use crate::helpers::staff::{set_passwords, signed_in, staff_post, upload_body};
 use crate::helpers::{Backend, TestApp, spawn_app};
 
 fn staff_count(app: &TestApp) -> i64 {
@@ -99,22 +99,6 @@ async fn the_import_preview_matches_the_file(backend: Backend) {
     assert_eq!(import("import", "on").await.status(), 303);
     assert_eq!(staff_count(&app), before + 3);
     app.team_id("Cares");
-}
-
-/// A multipart body with a token and one file, as a browser sends the upload form.
-fn upload_body(token: &str, file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----heardtestboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"staff.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// The import takes an uploaded file as well as pasted text: previewed the same way,

@@ -70,6 +70,7 @@ const TABLE: &[(&str, &str, [u16; 4])] = &[
     (GET,  "/staff/outbox",                           [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (POST, "/staff/outbox/{any_mail}/retry",          [LOGIN, FORBIDDEN, FORBIDDEN, CONFLICT]),
     (GET,  "/staff/settings",                         [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
+    (GET,  "/staff/brand",                            [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (GET,  "/staff/stats",                            [LOGIN, OK,        OK,        OK]),
     (GET,  "/staff/portfolio",                        [LOGIN, OK,        OK,        OK]),
     (GET,  "/staff/portfolio/{maria}",                [LOGIN, OK,        OK,        OK]),
@@ -79,6 +80,13 @@ const TABLE: &[(&str, &str, [u16; 4])] = &[
     (GET,  "/staff/erasure",                          [LOGIN, FORBIDDEN, FORBIDDEN, OK]),
     (POST, "/staff/erasure",                          [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),
     (POST, "/staff/settings",                         [LOGIN, FORBIDDEN, FORBIDDEN, INVALID]),
+    // An empty form restores Heard's own look.
+    (POST, "/staff/brand",                            [LOGIN, FORBIDDEN, FORBIDDEN, DONE]),
+    // Uploads are multipart: this form-encoded request is refused once the role passes.
+    (POST, "/staff/brand/logo",                       [LOGIN, FORBIDDEN, FORBIDDEN, BAD_REQUEST]),
+    (POST, "/staff/brand/logo/remove",                [LOGIN, FORBIDDEN, FORBIDDEN, DONE]),
+    (POST, "/staff/me/photo",                         [LOGIN, BAD_REQUEST, BAD_REQUEST, BAD_REQUEST]),
+    (POST, "/staff/me/photo/remove",                  [LOGIN, DONE,      DONE,      DONE]),
     // Last: signing out ends each session.
     (POST, "/logout",                                 [LOGIN, DONE,      DONE,      DONE]),
 ];

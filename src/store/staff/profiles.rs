@@ -17,6 +17,17 @@ pub struct RepProfile {
     pub team: Option<String>,
     /// Whether they agreed to be named on the public wall.
     pub public_naming: bool,
+    /// Their photo's hash, shown only while they agree to be named.
+    pub photo: Option<String>,
+}
+
+/// The first letters of the first two words of a name: "ML" for Maria Lopez.
+pub fn initials(name: &str) -> String {
+    name.split(' ')
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// What [`profile_query`] loads.
@@ -26,18 +37,13 @@ struct ProfileRow {
     name: String,
     team: Option<String>,
     public_naming: bool,
+    photo: Option<String>,
 }
 
 impl From<ProfileRow> for RepProfile {
     fn from(row: ProfileRow) -> Self {
         let first_name = row.name.split(' ').next().unwrap_or_default().to_owned();
-        let initials: String = row
-            .name
-            .split(' ')
-            .filter_map(|w| w.chars().next())
-            .take(2)
-            .flat_map(char::to_uppercase)
-            .collect();
+        let initials = initials(&row.name);
         Self {
             handle: row.handle,
             name: row.name,
@@ -45,6 +51,7 @@ impl From<ProfileRow> for RepProfile {
             initials,
             team: row.team,
             public_naming: row.public_naming,
+            photo: row.photo.filter(|_| row.public_naming),
         }
     }
 }
@@ -54,6 +61,7 @@ type ProfileColumns = (
     staff::name,
     diesel::dsl::Nullable<teams::name>,
     staff::public_naming,
+    staff::photo,
 );
 type ProfileQuery =
     diesel::dsl::Select<diesel::dsl::LeftJoin<staff::table, teams::table>, ProfileColumns>;
@@ -64,6 +72,7 @@ fn profile_query() -> ProfileQuery {
         staff::name,
         teams::name.nullable(),
         staff::public_naming,
+        staff::photo,
     ))
 }
 

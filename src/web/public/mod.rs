@@ -7,4 +7,5 @@ pub mod receipt;
 pub mod reps;
 pub mod setup;
 pub mod wall;
+pub mod wall_about;
 pub mod wall_query;

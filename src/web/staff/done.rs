@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub enum Done {
     Saved,
     PasswordChanged,
+    PhotoSaved,
+    PhotoRemoved,
+    LogoSaved,
+    LogoRemoved,
     Published,
     Declined,
     Withdrawn,
@@ -40,6 +44,10 @@ impl Done {
         match self {
             Self::Saved => "Saved.",
             Self::PasswordChanged => "Your password is changed. Other sessions were signed out.",
+            Self::PhotoSaved => "Your photo is saved.",
+            Self::PhotoRemoved => "Your photo is removed: customers see your initials.",
+            Self::LogoSaved => "The logo is saved.",
+            Self::LogoRemoved => "The logo is removed.",
             Self::Published => "Published: the story is on the wall.",
             Self::Declined => "Declined: the story will not be published.",
             Self::Withdrawn => "Withdrawn: the story is no longer on the wall.",

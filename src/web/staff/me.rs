@@ -1,5 +1,5 @@
-//! A staff member's own settings: whether they may be named on the public wall, and their
-//! password.
+//! A staff member's own settings: whether they may be named on the public wall, their
+//! password, and their photo (`photo`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -15,10 +15,22 @@ use crate::web::extract::{CsrfForm, Staff};
 use crate::web::{forms, session};
 
 pub async fn show(state: web::Data<AppState>, viewer: Staff) -> Result<HttpResponse, AppError> {
-    let team = team_name(&state, &viewer).await?;
+    render(&state, &viewer, &[], StatusCode::OK).await
+}
+
+/// The page, with what to fix in one of its forms.
+pub async fn render(
+    state: &AppState,
+    viewer: &Staff,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let team = team_name(state, viewer).await?;
     let mut ctx = tera::Context::new();
-    forms::insert_errors(&mut ctx, &[]);
-    page("staff/me.html", ctx, &viewer, team, "me")
+    forms::insert_errors(&mut ctx, errors);
+    let mut res = page("staff/me.html", ctx, viewer, team, "me")?;
+    *res.status_mut() = status;
+    Ok(res)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -117,12 +129,8 @@ pub async fn change_password(
     let password = match checked {
         Ok(password) => password,
         Err(errors) => {
-            let team = team_name(&state, &viewer).await?;
-            let mut ctx = tera::Context::new();
-            forms::insert_errors(&mut ctx, &errors);
-            let mut res = page("staff/me.html", ctx, &viewer, team, "me")?;
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(res);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&state, &viewer, &errors, status).await;
         }
     };
     let hash = web::block(move || password.hash())

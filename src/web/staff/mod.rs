@@ -3,6 +3,7 @@
 //! its scope on the server.
 
 pub mod audit;
+pub mod brand;
 pub mod cases;
 pub mod charts;
 pub mod done;
@@ -17,6 +18,7 @@ pub mod password;
 pub mod people;
 pub mod people_import;
 pub mod people_managers;
+pub mod photo;
 pub mod portfolio;
 pub mod settings;
 pub mod stats;
@@ -103,6 +105,8 @@ pub fn page(
             "role": viewer.role.as_str(),
             "handle": viewer.staff.handle,
             "public_naming": viewer.staff.public_naming,
+            "photo": viewer.staff.photo,
+            "initials": crate::store::staff::initials(&viewer.staff.name),
             "team": team,
         }),
     );

@@ -4,7 +4,6 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -216,40 +215,6 @@ async fn check_and_answer(
 /// The most an uploaded CSV may hold.
 pub const UPLOAD_LIMIT: usize = 1024 * 1024;
 
-/// What the upload form sends: its token, the file's text, and the team choice.
-#[derive(Default)]
-struct Upload {
-    csrf: String,
-    csv: Vec<u8>,
-    create_teams: String,
-}
-
-/// Reads the upload form's fields (the file capped at [`UPLOAD_LIMIT`], the rest small).
-async fn read_upload(mut parts: Multipart) -> Result<Upload, AppError> {
-    let too_big = || AppError::BadRequest("That file is too large: up to 1 MB, please.".into());
-    let unreadable = |e: actix_multipart::MultipartError| {
-        AppError::BadRequest(format!("The upload could not be read: {e}"))
-    };
-    let mut upload = Upload::default();
-    while let Some(field) = parts.next().await {
-        let mut field = field.map_err(unreadable)?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let limit = if name == "file" { UPLOAD_LIMIT } else { 1024 };
-        let bytes = field
-            .bytes(limit)
-            .await
-            .map_err(|_| too_big())?
-            .map_err(unreadable)?;
-        match name.as_str() {
-            "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).into_owned(),
-            "create_teams" => upload.create_teams = String::from_utf8_lossy(&bytes).into_owned(),
-            "file" => upload.csv = bytes.to_vec(),
-            _ => {}
-        }
-    }
-    Ok(upload)
-}
-
 /// `POST /staff/people/import/file`: an uploaded CSV, previewed like pasted text (the
 /// preview's form then carries the text, so importing works the same way).
 pub async fn upload(
@@ -257,9 +222,11 @@ pub async fn upload(
     viewer: Admin,
     parts: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let upload = read_upload(parts).await?;
-    viewer.check_csrf(&state, &upload.csrf)?;
-    let csv = String::from_utf8(upload.csv).map_err(|_| {
+    let too_big = "That file is too large: up to 1 MB, please.";
+    let mut upload = crate::web::uploads::read(parts, UPLOAD_LIMIT, too_big).await?;
+    viewer.check_csrf(&state, upload.field("csrf"))?;
+    let create_teams = upload.field("create_teams").to_owned();
+    let csv = String::from_utf8(std::mem::take(&mut upload.file)).map_err(|_| {
         AppError::Invalid(vec![FieldError::new(
             "file",
             "That file is not UTF-8 text: save it as CSV (UTF-8) and try again.",
@@ -277,7 +244,7 @@ pub async fn upload(
         csrf: String::new(),
         csv: csv.trim_start_matches('\u{feff}').to_owned(),
         step: "preview".into(),
-        create_teams: upload.create_teams,
+        create_teams,
     };
     check_and_answer(&state, &viewer, form).await
 }

@@ -61,6 +61,8 @@ pub struct SettingsForm {
     #[serde(default)]
     leaderboard: String,
     #[serde(default)]
+    wall_response_times: String,
+    #[serde(default)]
     complaint_retention_days: String,
 }
 
@@ -114,6 +116,10 @@ fn parse(form: &SettingsForm) -> Parsed {
         ),
         (settings::REPS_HANDLE_CASES.0, flag(&form.reps_handle_cases)),
         (settings::LEADERBOARD.0, flag(&form.leaderboard)),
+        (
+            settings::WALL_RESPONSE_TIMES.0,
+            flag(&form.wall_response_times),
+        ),
         (settings::COMPLAINT_RETENTION_DAYS.0, keep),
     ];
     if errors.is_empty() {

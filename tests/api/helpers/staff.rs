@@ -134,3 +134,20 @@ impl TestApp {
             .to_string()
     }
 }
+
+/// A multipart body with a token and one file (named `file`), as a browser sends an upload
+/// form.
+pub fn upload_body(token: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----heardtestboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"staff.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

@@ -1,0 +1,2 @@
+ALTER TABLE staff DROP COLUMN photo;
+DROP TABLE pictures;
