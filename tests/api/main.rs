@@ -19,6 +19,7 @@ mod http;
 mod intake;
 mod json_api;
 mod mail;
+mod managers;
 mod migrations;
 mod moderation;
 mod openapi;
