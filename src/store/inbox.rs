@@ -167,7 +167,8 @@ pub struct InboxItem {
 pub struct NoteView {
     #[serde(flatten)]
     pub note: NoteHeader,
-    /// How they asked to be named in public, or None when they did not consent.
+    /// How they asked to be named in public, while their story waits for review or is on
+    /// the wall (None when they did not consent, or the story is not or no longer going up).
     pub public_name: Option<String>,
     /// Shown only where the rules allow (see [`note`]).
     pub customer_email: Option<String>,
@@ -347,9 +348,12 @@ pub fn note(
     let email_visible = note.allow_reply || (role != Role::Rep && note.kind == NoteKind::Complaint);
     Ok(Some(NoteView {
         note: header,
-        public_name: note
-            .consent_publish
-            .then(|| note.display.public_name(person.as_ref())),
+        public_name: (note.consent_publish
+            && matches!(
+                note.status,
+                NoteStatus::AwaitingModeration | NoteStatus::Published
+            ))
+        .then(|| note.display.public_name(person.as_ref())),
         can_reply: note.customer_email.is_some() && note.status != NoteStatus::Erased,
         customer_email: note.customer_email.filter(|_| email_visible),
         body: note.body,
