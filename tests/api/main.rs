@@ -12,6 +12,7 @@ mod cli;
 mod delivery;
 mod durability;
 mod emails;
+mod featuring;
 mod finding;
 mod health;
 mod html;
