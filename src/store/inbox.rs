@@ -1,5 +1,5 @@
-//! What staff may see of the notes: a rep their own, a manager their teams' and sub-teams',
-//! an admin everything. Every staff query goes through a [`Scope`].
+//! What staff may see of the notes: a rep their own, a manager their teams' and sub-teams'
+//! (co-managed teams included), an admin everything. Every staff query goes through a [`Scope`].
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -32,27 +32,57 @@ impl Scope {
     }
 }
 
-/// The teams a person manages, and every team below them.
-pub fn managed_teams(conn: &mut DbConn, manager: &StaffId) -> QueryResult<Vec<TeamId>> {
-    let all: Vec<(TeamId, Option<StaffId>, Option<TeamId>)> = teams::table
+/// Every team as (id, manager, parent), to walk the tree.
+type TeamTree = Vec<(TeamId, Option<StaffId>, Option<TeamId>)>;
+
+fn team_tree(conn: &mut DbConn) -> QueryResult<TeamTree> {
+    teams::table
         .select((teams::id, teams::manager_id, teams::parent_id))
-        .load(conn)?;
-    let mut found: Vec<TeamId> = all
-        .iter()
-        .filter(|(_, m, _)| m.as_ref() == Some(manager))
-        .map(|(id, _, _)| id.clone())
-        .collect();
+        .load(conn)
+}
+
+/// `found` and every team below them.
+fn with_sub_teams(all: &TeamTree, mut found: Vec<TeamId>) -> Vec<TeamId> {
     let mut i = 0;
     while i < found.len() {
         let parent = found[i].clone();
-        for (id, _, p) in &all {
+        for (id, _, p) in all {
             if p.as_ref() == Some(&parent) && !found.contains(id) {
                 found.push(id.clone());
             }
         }
         i += 1;
     }
-    Ok(found)
+    found
+}
+
+/// The teams a person manages, and every team below them.
+pub fn managed_teams(conn: &mut DbConn, manager: &StaffId) -> QueryResult<Vec<TeamId>> {
+    let all = team_tree(conn)?;
+    let managed = all
+        .iter()
+        .filter(|(_, m, _)| m.as_ref() == Some(manager))
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    Ok(with_sub_teams(&all, managed))
+}
+
+/// The teams a manager sees: those they manage, the one they co-manage (their own team, when
+/// someone else manages it: see [`teams::co_manages`]), and every team below them.
+///
+/// [`teams::co_manages`]: super::teams::co_manages
+fn seen_teams(conn: &mut DbConn, person: &Staff, role: Role) -> QueryResult<Vec<TeamId>> {
+    let all = team_tree(conn)?;
+    let seen = all
+        .iter()
+        .filter(|(id, m, _)| {
+            m.as_ref() == Some(&person.id)
+                || (person.team_id.as_ref() == Some(id)
+                    && super::teams::co_manages(role, &person.id, m.as_ref()))
+        })
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    Ok(with_sub_teams(&all, seen))
 }
 
 /// Whether a rep sees a complaint about them before a manager acknowledges it: the
@@ -77,7 +107,7 @@ impl OpenComplaints {
 pub fn scope(conn: &mut DbConn, person: &Staff, role: Role) -> QueryResult<Scope> {
     Ok(match role {
         Role::Admin => Scope::All,
-        Role::Manager => Scope::Teams(person.id.clone(), managed_teams(conn, &person.id)?),
+        Role::Manager => Scope::Teams(person.id.clone(), seen_teams(conn, person, role)?),
         Role::Rep => Scope::Own(person.id.clone(), OpenComplaints::setting(conn)?),
     })
 }
@@ -137,7 +167,8 @@ pub struct InboxItem {
 pub struct NoteView {
     #[serde(flatten)]
     pub note: NoteHeader,
-    /// How they asked to be named in public, or None when they did not consent.
+    /// How they asked to be named in public, while their story waits for review or is on
+    /// the wall (None when they did not consent, or the story is not or no longer going up).
     pub public_name: Option<String>,
     /// Shown only where the rules allow (see [`note`]).
     pub customer_email: Option<String>,
@@ -317,9 +348,12 @@ pub fn note(
     let email_visible = note.allow_reply || (role != Role::Rep && note.kind == NoteKind::Complaint);
     Ok(Some(NoteView {
         note: header,
-        public_name: note
-            .consent_publish
-            .then(|| note.display.public_name(person.as_ref())),
+        public_name: (note.consent_publish
+            && matches!(
+                note.status,
+                NoteStatus::AwaitingModeration | NoteStatus::Published
+            ))
+        .then(|| note.display.public_name(person.as_ref())),
         can_reply: note.customer_email.is_some() && note.status != NoteStatus::Erased,
         customer_email: note.customer_email.filter(|_| email_visible),
         body: note.body,

@@ -1,11 +1,12 @@
-//! Teams: a name, a URL slug, a manager and an optional parent team.
+//! Teams: a name, a URL slug, a manager and an optional parent team. A manager who is a
+//! member of a team someone else manages is its co-manager ([`co_manages`]).
 
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::ids::{StaffId, TeamId};
 use crate::db::schema::teams;
-use crate::domain::TeamName;
+use crate::domain::{Role, TeamName};
 
 use super::{StoreError, StoreResult};
 
@@ -20,6 +21,13 @@ pub struct Team {
     pub active: bool,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+}
+
+/// Whether a person with `role`, a member of a team managed by `team_manager`, co-manages
+/// it: a manager on a team someone else manages. A co-manager sees and handles the team's
+/// notes (and its sub-teams') as its manager does; emails keep going to its manager.
+pub fn co_manages(role: Role, person: &StaffId, team_manager: Option<&StaffId>) -> bool {
+    role == Role::Manager && team_manager.is_some_and(|m| m != person)
 }
 
 #[derive(Debug, Insertable)]

@@ -36,10 +36,6 @@ pub async fn notice_after(
     rest[rest.find('>').unwrap() + 1..end].to_owned()
 }
 
-fn staff_count(app: &TestApp) -> i64 {
-    staff::table.count().get_result(&mut app.conn()).unwrap()
-}
-
 async fn an_invited_person_chooses_a_password_once(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
@@ -393,76 +389,7 @@ async fn staff_change_their_password_on_their_page(backend: Backend) {
     assert!(actions(&app).iter().any(|a| a == "staff.change_password"));
 }
 
-/// Adding a manager to a team that has one is stopped with a choice, so nobody lands on an
-/// empty inbox unexplained: manage a new sub-team, or join knowingly without managing.
-async fn a_second_manager_is_warned_and_offered_a_sub_team(backend: Backend) {
-    let app = spawn_app(backend).await;
-    seed_org(&app);
-    set_passwords(&app);
-    let admin = signed_in(&app, "priya@example.com").await;
-    let care = app.team_id("Care");
-    let add = async |email: &str, plan: &str, sub_team: &str| {
-        let fields = [
-            ("name", "Ines Moreau"),
-            ("email", email),
-            ("role", "manager"),
-            ("team", care.as_str()),
-            ("handle", ""),
-            ("manager", ""),
-            ("manager_plan", plan),
-            ("sub_team_name", sub_team),
-        ];
-        staff_post(&app, &admin, "/staff/people", &fields).await
-    };
-    let before = staff_count(&app);
-    let res = add("ines@example.com", "", "").await;
-    assert_eq!(res.status(), 422);
-    let html = res.text().await.unwrap();
-    assert!(
-        html.contains(
-            "Care is already managed by Grace Okafor; a second manager there would see no notes."
-        ),
-        "{html}"
-    );
-    assert!(html.contains("value=\"sub_team\"") && html.contains("value=\"member\""));
-    assert_eq!(staff_count(&app), before, "nothing added");
-
-    let res = add("ines@example.com", "sub_team", "Care Evenings").await;
-    assert_eq!(res.status(), 303);
-    let evenings: (Option<String>, Option<String>) = heard::db::schema::teams::table
-        .filter(heard::db::schema::teams::name.eq("Care Evenings"))
-        .select((
-            heard::db::schema::teams::manager_id,
-            heard::db::schema::teams::parent_id,
-        ))
-        .first::<(
-            Option<heard::db::ids::StaffId>,
-            Option<heard::db::ids::TeamId>,
-        )>(&mut app.conn())
-        .map(|(m, p)| (m.map(|m| m.to_string()), p.map(|p| p.to_string())))
-        .unwrap();
-    let ines: heard::db::ids::StaffId = staff::table
-        .filter(staff::email.eq("ines@example.com"))
-        .select(staff::id)
-        .first(&mut app.conn())
-        .unwrap();
-    assert_eq!(evenings, (Some(ines.to_string()), Some(care.clone())));
-
-    let res = add("ines.m@example.com", "member", "").await;
-    assert_eq!(res.status(), 303, "joining knowingly is allowed");
-    let care_manager: Option<heard::db::ids::StaffId> = heard::db::schema::teams::table
-        .filter(heard::db::schema::teams::name.eq("Care"))
-        .select(heard::db::schema::teams::manager_id)
-        .first(&mut app.conn())
-        .unwrap();
-    assert_eq!(
-        care_manager.map(|m| m.to_string()),
-        Some(app.staff_id("grace"))
-    );
-}
-
 backend_tests!(
-    a_second_manager_is_warned_and_offered_a_sub_team,
     staff_change_their_password_on_their_page,
     admin_actions_confirm_themselves,
     an_invited_person_chooses_a_password_once,

@@ -229,6 +229,26 @@ fn staff_import_adds_everyone_with_teams_and_managers(backend: Backend) {
     let out = add("billing");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("as admin"), "{}", stdout(&out));
+    // A second manager of a team co-manages it, and is told so.
+    let out = run(heard(&db).args(["staff", "add"]).args([
+        "--name",
+        "Ines Moreau",
+        "--email",
+        "ines@example.com",
+        "--role",
+        "manager",
+        "--team",
+        "Care",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "(co-manager of Care: sees and handles its notes as Grace Okafor does; emails about \
+             them still go to Grace Okafor)"
+        ),
+        "{}",
+        stdout(&out)
+    );
 }
 
 fn a_bad_csv_row_is_reported_by_line_and_nothing_is_imported(backend: Backend) {

@@ -426,7 +426,47 @@ async fn a_declined_story_stays_declined_when_consent_is_given_again(backend: Ba
     assert!(!queue.contains(words), "{queue}");
 }
 
+/// A thank-you's page says where its story stands once, in words, with the name it goes
+/// under while that stands.
+async fn a_notes_page_names_its_storys_state_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed_org(&app);
+    set_passwords(&app);
+    let words = "Maria called me back.";
+    let sent = Note::thanks("maria", words).publishable().send(&app).await;
+    let grace = signed_in(&app, "grace@example.com").await;
+    let facts = async || {
+        let (_, page) = page_as(&grace, &app, &format!("/staff/notes/{}", sent.id)).await;
+        let start = page.find("<dl class=\"facts\">").expect("the note's facts");
+        page[start..start + page[start..].find("</dl>").unwrap()].to_owned()
+    };
+    let waiting = facts().await;
+    assert!(
+        waiting.contains("<dd>Waiting for a review for the wall</dd>"),
+        "{waiting}"
+    );
+    let named = "<dt>Name on the wall</dt><dd>&ldquo;Pat D.&rdquo;</dd>";
+    assert!(waiting.contains(named), "{waiting}");
+
+    let story = story_id(&app, words);
+    let res = moderate(&app, &grace, &story, "publish", &[("body", words)]).await;
+    assert_eq!(res.status(), 303);
+    let published = facts().await;
+    assert_eq!(published.matches("On the wall").count(), 1, "{published}");
+    assert!(published.contains("<dd>On the wall</dd>") && published.contains(named));
+
+    let res = moderate(&app, &grace, &story, "unpublish", &[]).await;
+    assert_eq!(res.status(), 303);
+    let withdrawn = facts().await;
+    assert!(
+        withdrawn.contains("<dd>Taken off the wall</dd>"),
+        "{withdrawn}"
+    );
+    assert!(!withdrawn.contains("Name on the wall"), "{withdrawn}");
+}
+
 backend_tests!(
+    a_notes_page_names_its_storys_state_once,
     a_declined_story_stays_declined_when_consent_is_given_again,
     states_and_roles_are_named_in_words,
     the_moderation_email_links_each_story,

@@ -230,7 +230,7 @@ async fn inboxes_show_each_role_its_own_scope(backend: Backend) {
     let own = get(&maria, &for_maria).await.unwrap();
     assert_eq!(own.status(), 200);
     let html = own.text().await.unwrap();
-    assert!(html.contains("They agreed to be published, named &ldquo;Pat D.&rdquo;"));
+    assert!(html.contains("<dt>Name on the wall</dt><dd>&ldquo;Pat D.&rdquo;</dd>"));
     assert!(
         !html.contains("pat@example.com"),
         "a rep never sees the customer's email"

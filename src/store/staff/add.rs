@@ -264,7 +264,7 @@ fn unique_handle(conn: &mut DbConn, base: &Handle, taken: &HashSet<String>) -> Q
 }
 
 /// Writes one checked row: the person, their team (created if new; a new manager manages
-/// a team that has none), and the audit entry.
+/// a team that has none, and co-manages one that has a manager), and the audit entry.
 fn insert(
     conn: &mut DbConn,
     member: &NewMember,
@@ -285,14 +285,21 @@ fn insert(
     if let Some(team) = &team
         && input.role == Role::Manager
     {
-        if team.manager_id.is_none() {
-            teams::set_manager(conn, &team.id, &id)?;
-            notes.push(format!("manager of {}", team.name));
-        } else {
-            notes.push(format!(
-                "not managing {}, which has a manager: they see no notes until they manage a team",
-                team.name
-            ));
+        match &team.manager_id {
+            None => {
+                teams::set_manager(conn, &team.id, &id)?;
+                notes.push(format!("manager of {}", team.name));
+            }
+            Some(manager) => {
+                let manager = super::find(conn, manager)?
+                    .map(|m| m.name)
+                    .unwrap_or_default();
+                notes.push(format!(
+                    "co-manager of {}: sees and handles its notes as {manager} does; emails \
+                     about them still go to {manager}",
+                    team.name
+                ));
+            }
         }
     }
     let detail = format!("{} <{}> as {}", input.name, input.email, input.role);

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::done::{self, Done};
-use super::people_managers::{ManagerPlan, second_manager};
+use super::people_managers::{self as managers, ManagerPlan};
 use super::{audited, page_with_status};
 use crate::app::AppState;
 use crate::db::ids::{StaffId, TeamId};
@@ -39,8 +39,8 @@ pub struct PersonForm {
     manager: String,
     #[serde(default)]
     invite: String,
-    /// For a manager added to a team that has one: `sub_team` (manage a new sub-team named
-    /// `sub_team_name`) or `member` (join without managing, knowingly).
+    /// For a manager joining a team that has one: `co_manager` (co-manage it) or `sub_team`
+    /// (manage a new sub-team of it named `sub_team_name`).
     #[serde(default)]
     manager_plan: String,
     #[serde(default)]
@@ -111,20 +111,16 @@ async fn render_list(
     errors: &[FieldError],
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (people, choices) = db::run(&state.pool, |c| {
-        let people: Vec<_> = staff::list_all(c)?
-            .into_iter()
-            .map(|(s, team)| {
-                json!({"id": s.id, "name": s.name, "email": s.email, "role": s.role.label(),
-                       "team": team, "active": s.active, "has_password": s.password_hash.is_some()})
-            })
-            .collect();
-        Ok((people, choices(c)?))
+    let team = form.team.clone();
+    let (people, choices, plan_team) = db::run(&state.pool, move |c| {
+        let plan_team = managers::plan_context(c, &team, None)?;
+        Ok((managers::people_rows(c)?, choices(c)?, plan_team))
     })
     .await?;
     let mut ctx = tera::Context::new();
     ctx.insert("people", &people);
     ctx.insert("choices", &choices);
+    ctx.insert("plan_team", &plan_team);
     ctx.insert("form", form);
     forms::insert_errors(&mut ctx, errors);
     page_with_status("staff/people.html", ctx, viewer, "people", status)
@@ -165,9 +161,9 @@ fn add(c: &mut DbConn, form: &PersonForm, who: &Inviting) -> Result<(StaffId, bo
     let mut input = StaffInput::parse(&fields(c, form)?).map_err(AppError::Invalid)?;
     if input.role == Role::Manager
         && let Some(team) = TeamId::parse(&form.team)
-        && let Some(sub_team) = second_manager(c, &form.plan(), &team)?
+        && let Some(sub_team) = managers::second_manager(c, &form.plan(), &team, None)?
     {
-        input.team = Some(sub_team);
+        input.team = Some(sub_team.name);
     }
     let members = [NewMember {
         input,
@@ -265,9 +261,11 @@ async fn render_person(
     id: StaffId,
     shown: PersonPage<'_>,
 ) -> Result<HttpResponse, AppError> {
-    let (person, choices) = db::run(&state.pool, move |c| {
+    let team = shown.form.map(|f| f.team.clone()).unwrap_or_default();
+    let (person, choices, plan_team) = db::run(&state.pool, move |c| {
         let person = staff::find(c, &id)?.ok_or(AppError::NotFound)?;
-        Ok((person, choices(c)?))
+        let plan_team = managers::plan_context(c, &team, Some(&person.id))?;
+        Ok((person, choices(c)?, plan_team))
     })
     .await?;
     let mut ctx = tera::Context::new();
@@ -278,6 +276,7 @@ async fn render_person(
     );
     ctx.insert("form", shown.form.unwrap_or(&current(&person)));
     ctx.insert("choices", &choices);
+    ctx.insert("plan_team", &plan_team);
     forms::insert_errors(&mut ctx, shown.errors);
     page_with_status("staff/person.html", ctx, viewer, "people", shown.status)
 }
@@ -317,17 +316,21 @@ fn validate(form: &PersonForm) -> Result<StaffUpdate, Vec<FieldError>> {
     }
 }
 
-/// Saves the change with its audit entry (what to fix is `AppError::Invalid`).
+/// Saves the change with its audit entry (what to fix is `AppError::Invalid`), once the
+/// form says what to do about a team that has a manager already.
 async fn save(
     state: &AppState,
     viewer: &Viewer,
     id: &StaffId,
-    change: StaffUpdate,
+    mut change: StaffUpdate,
+    form: &PersonForm,
 ) -> Result<(), AppError> {
     let (actor, ip, target) = (viewer.actor(), viewer.ip.text(), id.clone());
+    let form = form.clone();
     db::run(&state.pool, move |c| {
         write_tx(c, |c| {
-            staff::find(c, &target)?.ok_or(AppError::NotFound)?;
+            let before = staff::find(c, &target)?.ok_or(AppError::NotFound)?;
+            managers::on_edit(c, &form.plan(), &before, &mut change)?;
             staff::update(c, &target, &change)?;
             let (subject, detail) = (Some(target.as_str()), Some(change.email.as_str()));
             audit::record(c, &actor, "staff.update", subject, detail, ip.as_deref())?;
@@ -345,7 +348,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let saved = match validate(&form) {
-        Ok(change) => save(&state, &viewer, &id, change).await,
+        Ok(change) => save(&state, &viewer, &id, change, &form).await,
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match saved {

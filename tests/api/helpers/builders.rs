@@ -1,7 +1,7 @@
 //! Test data, each piece in one line that says what it is: the seeded organisation, people
 //! and teams changed (`member(&app, "maria").declines_naming()`), stories put on the wall
 //! without a moderator (`every_story().publish(&app)`), notes made older, links expired,
-//! settings set, notes stored in bulk. The raw SQL lives here and nowhere else.
+//! settings set, notes (and featured stories) stored in bulk. The raw SQL lives here and nowhere else.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -292,4 +292,58 @@ impl StoredNotes {
             heard::store::notes::insert(&mut conn, chunk).expect("store notes");
         }
     }
+}
+
+/// `count` thank-yous to the rep with this handle, stored straight into the database, each
+/// published on the wall and featured; each says `words` followed by its number.
+pub fn featured_stories(app: &TestApp, handle: &str, count: usize, words: &str) {
+    let mut conn = app.conn();
+    let rep: heard::store::staff::Staff = staff::table
+        .filter(staff::handle.eq(handle))
+        .select(heard::store::staff::Staff::as_select())
+        .first(&mut conn)
+        .expect("a rep with that handle");
+    let now: NaiveDateTime = heard::store::now();
+    let mut notes = Vec::with_capacity(count);
+    let mut stories = Vec::with_capacity(count);
+    for n in 0..count {
+        let note = heard::store::notes::NewNote {
+            id: NoteId::new(),
+            reference: format!("H-F{n:06}"),
+            kind: heard::domain::NoteKind::Thanks,
+            rep_id: Some(rep.id.clone()),
+            team_id: rep.team_id.clone(),
+            customer_name: Some("Pat Doe".into()),
+            customer_email: None,
+            display: heard::domain::Display::First,
+            consent_publish: true,
+            allow_reply: false,
+            body: Some(format!("{words}{n}")),
+            interaction_date: None,
+            channel: None,
+            status: heard::domain::NoteStatus::Published,
+            receipt_token_hash: None,
+            idempotency_key: None,
+            created_at: now,
+            updated_at: now,
+            content_hash: None,
+        };
+        stories.push(heard::store::stories::NewStory {
+            id: StoryId::new(),
+            note_id: note.id.clone(),
+            rep_id: note.rep_id.clone(),
+            team_id: note.team_id.clone(),
+            body: note.body.clone(),
+            edited: false,
+            status: heard::domain::StoryStatus::Published,
+            featured: true,
+            moderator_id: None,
+            published_at: Some(now),
+            created_at: now,
+            updated_at: now,
+        });
+        notes.push(note);
+    }
+    heard::store::notes::insert(&mut conn, &notes).expect("store notes");
+    heard::store::stories::insert(&mut conn, &stories).expect("store stories");
 }
