@@ -15,7 +15,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use webdriver::{Browser, CONTROL, ENTER};
+use webdriver::{Browser, CONTROL};
 
 use crate::helpers::builders::seed_org;
 use crate::helpers::staff::{PASSWORD, set_passwords};
@@ -54,25 +54,15 @@ async fn send_form(b: &Browser, name: &str, email: &str, body: &str, consent: bo
         b.tab_to("#consent_publish").await;
         b.keys(" ").await;
     }
-    b.tab_to("form[action='/feedback'] button[type=submit]")
+    b.press("form[action='/feedback'] button[type=submit]", "/receipt/")
         .await;
-    b.keys(&ENTER.to_string()).await;
-    b.wait_for_url("/receipt/").await;
 }
 
 async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.goto(&app.url("/login")).await;
     b.fill("#email", email).await;
     b.fill("#password", PASSWORD).await;
-    b.keys(&ENTER.to_string()).await;
-    b.wait_for_url("/staff").await;
-}
-
-/// Tabs to a button and presses Enter, then waits for the page that follows.
-async fn press(b: &Browser, css: &str, then: &str) {
-    b.tab_to(css).await;
-    b.keys(&ENTER.to_string()).await;
-    b.wait_for_url(then).await;
+    b.enter_then("/staff").await;
 }
 
 fn mails_to(app: &TestApp, who: &str, n: usize) -> Vec<crate::smtp::ReceivedMail> {
@@ -123,17 +113,16 @@ async fn journeys(j: Arc<Journey>) {
     j.at("b-manager-redacts-and-publishes");
     sign_in(m, app, "grace@example.com").await;
     m.goto(&app.url("/staff/queue")).await;
-    press(m, "a[href^='/staff/stories/']", "/staff/stories/").await;
+    m.press("a[href^='/staff/stories/']", "/staff/stories/")
+        .await;
     let story_page = m.url().await;
     m.tab_to("#body").await;
     m.chord(CONTROL, 'a').await;
     m.keys("Maria found my booking and fixed it in minutes.")
         .await;
     m.fill("#tags", "kindness").await;
-    m.tab_to("form[action$='/publish'] button[type=submit]")
+    m.press("form[action$='/publish'] button[type=submit]", &story_page)
         .await;
-    m.keys(&ENTER.to_string()).await;
-    m.wait_for_url(&story_page).await;
     m.goto(&app.url("/wall")).await;
     let wall = m.text().await;
     assert!(
@@ -153,20 +142,12 @@ async fn journeys(j: Arc<Journey>) {
 
     j.at("c-customer-withdraws-consent");
     c.goto(&receipt).await;
-    press(
-        c,
-        "form[action$='/withdraw'] button[type=submit]",
-        "/receipt/",
-    )
-    .await;
+    c.press("form[action$='/withdraw'] button[type=submit]", "/receipt/")
+        .await;
     // The page asks to confirm (on the same URL), then the confirming button withdraws.
     c.wait_for_text("Withdraw your consent?").await;
-    press(
-        c,
-        "form[action$='/withdraw'] button[type=submit]",
-        "/receipt/",
-    )
-    .await;
+    c.press("form[action$='/withdraw'] button[type=submit]", "/receipt/")
+        .await;
     c.wait_for_text("Your consent is withdrawn").await;
     c.goto(&app.url("/wall")).await;
     assert!(
@@ -187,14 +168,13 @@ async fn journeys(j: Arc<Journey>) {
     .await;
     let complaint_receipt = c.url().await;
     m.goto(&app.url("/staff/cases")).await;
-    press(m, "table a[href^='/staff/notes/']", "/staff/notes/").await;
+    m.press("table a[href^='/staff/notes/']", "/staff/notes/")
+        .await;
     let case_page = m.url().await;
     m.fill("#ack-message", "I am sorry. I am looking into it today.")
         .await;
-    m.tab_to("#ack-message + button, form:has(#ack-message) button[type=submit]")
+    m.press("form:has(#ack-message) button[type=submit]", "#history")
         .await;
-    m.keys(&ENTER.to_string()).await;
-    m.wait_for_url("#history").await;
     m.wait_for_text("looking into it today").await;
     assert!(m.text().await.contains("acknowledged"));
     m.fill(
@@ -202,10 +182,8 @@ async fn journeys(j: Arc<Journey>) {
         "We found a fault on the line, fixed it and credited a month.",
     )
     .await;
-    m.tab_to("form:has(#resolve-message) button[type=submit]")
+    m.press("form:has(#resolve-message) button[type=submit]", "#history")
         .await;
-    m.keys(&ENTER.to_string()).await;
-    m.wait_for_url("#history").await;
     m.wait_for_text("credited a month").await;
     assert!(
         m.url()
