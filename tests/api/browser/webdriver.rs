@@ -172,6 +172,24 @@ impl Browser {
             .to_owned()
     }
 
+    /// The visible text of the first element matching `css`, if there is one.
+    pub async fn text_of(&self, css: &str) -> Option<String> {
+        let script = "const e = document.querySelector(arguments[0]); return e && e.innerText;";
+        self.execute(script, json!([css]))
+            .await
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// How many elements match `css`.
+    pub async fn count(&self, css: &str) -> usize {
+        let script = "return document.querySelectorAll(arguments[0]).length;";
+        let n = self.execute(script, json!([css])).await;
+        n.as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_default()
+    }
+
     /// The element matching a CSS selector (panics when there is none).
     pub async fn find(&self, css: &str) -> String {
         let found = self
