@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use heard::db::schema::outbox;
 
-use super::webdriver::{Browser, ENTER};
+use super::webdriver::Browser;
 use crate::helpers::builders::{add_member, seed_org};
 use crate::helpers::{Backend, spawn_app};
 
@@ -23,19 +23,17 @@ async fn journey(b: &Browser, app: &crate::helpers::TestApp) {
     b.wait_for_text(NAMING).await;
     b.wait_for_text("My full name: Pat Doe").await;
     assert!(b.text().await.contains("My first name and initial: Pat D."));
-    b.tab_to("form[action='/feedback'] button[type=submit]")
+    // The form comes back (a new page, on /feedback) asking which of them.
+    b.press("form[action='/feedback'] button[type=submit]", "/feedback")
         .await;
-    b.keys(&ENTER.to_string()).await;
-    b.wait_for_text("Which of them helped you?").await;
+    assert!(b.text().await.contains("Which of them helped you?"));
     let choice = b.text().await;
     assert!(choice.contains("Ana Lopez") && choice.contains("Maria Lopez"));
     assert!(choice.contains("My full name: Pat Doe"), "kept: {choice}");
     b.tab_to("#rep_choice-ana").await;
     b.keys(" ").await;
-    b.tab_to("form[action='/feedback'] button[type=submit]")
+    b.press("form[action='/feedback'] button[type=submit]", "/receipt/")
         .await;
-    b.keys(&ENTER.to_string()).await;
-    b.wait_for_url("/receipt/").await;
     let to: Vec<String> = outbox::table
         .select(outbox::recipient)
         .load(&mut app.conn())

@@ -3,6 +3,7 @@
 //! Enter). Each browser gets its own chromedriver process, stopped when dropped.
 
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -23,6 +24,16 @@ pub fn installed() -> Option<(String, String)> {
     let driver = find("HEARD_TEST_CHROMEDRIVER", "chromedriver")?;
     (std::path::Path::new(&browser).exists() && std::path::Path::new(&driver).exists())
         .then_some((browser, driver))
+}
+
+/// Whether the page is a new document (without the stamp), loaded, and where it is.
+const NEW_PAGE: &str = "return {new: window.__heardPage !== arguments[0] \
+    && document.readyState !== 'loading', url: location.href};";
+
+/// A document the browser showed, stamped (`Browser::this_page`) to tell it from the next.
+pub struct Shown {
+    stamp: String,
+    url: String,
 }
 
 pub struct Browser {
@@ -161,6 +172,24 @@ impl Browser {
             .to_owned()
     }
 
+    /// The visible text of the first element matching `css`, if there is one.
+    pub async fn text_of(&self, css: &str) -> Option<String> {
+        let script = "const e = document.querySelector(arguments[0]); return e && e.innerText;";
+        self.execute(script, json!([css]))
+            .await
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// How many elements match `css`.
+    pub async fn count(&self, css: &str) -> usize {
+        let script = "return document.querySelectorAll(arguments[0]).length;";
+        let n = self.execute(script, json!([css])).await;
+        n.as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_default()
+    }
+
     /// The element matching a CSS selector (panics when there is none).
     pub async fn find(&self, css: &str) -> String {
         let found = self
@@ -240,20 +269,72 @@ impl Browser {
         self.keys(text).await;
     }
 
-    /// Waits until the page's URL contains `part` (after a form is submitted).
-    pub async fn wait_for_url(&self, part: &str) {
+    /// Stamps the document now shown, so that a wait can tell it from the one that follows.
+    pub async fn this_page(&self) -> Shown {
+        static STAMPS: AtomicU64 = AtomicU64::new(0);
+        let stamp = format!("heard-page-{}", STAMPS.fetch_add(1, Ordering::Relaxed));
+        let url = self
+            .execute(
+                "window.__heardPage = arguments[0]; return location.href;",
+                json!([stamp]),
+            )
+            .await;
+        Shown {
+            stamp,
+            url: url.as_str().unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// Waits until the browser has left the document `left` for a new one, loaded, whose
+    /// URL contains `part`. The same URL counts when it is a new document (a form that
+    /// answers where it was); the old document, still shown, never does.
+    pub async fn wait_for_next_page(&self, left: &Shown, part: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
+        let mut seen = left.url.clone();
         loop {
-            if self.url().await.contains(part) {
-                return;
+            let now = self
+                .try_call(
+                    reqwest::Method::POST,
+                    "/execute/sync",
+                    Some(json!({"script": NEW_PAGE, "args": [left.stamp]})),
+                )
+                .await;
+            if let Ok(now) = now {
+                let url = now["url"].as_str().unwrap_or_default();
+                if now["new"] == json!(true) && url.contains(part) {
+                    return;
+                }
+                seen = format!(
+                    "{url} ({})",
+                    if now["new"] == json!(true) {
+                        "a new page"
+                    } else {
+                        "still the page the form was on"
+                    }
+                );
             }
             assert!(
                 Instant::now() < deadline,
-                "never reached a URL with {part}: {}",
-                self.url().await
+                "never left {} for a new page at a URL with {part}: at {seen}",
+                left.url
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Presses Enter where the focus is (sending a form, following a link) and waits for
+    /// the new page whose URL contains `part`.
+    pub async fn enter_then(&self, part: &str) {
+        let page = self.this_page().await;
+        self.keys(&ENTER.to_string()).await;
+        self.wait_for_next_page(&page, part).await;
+    }
+
+    /// Tabs to the button or link matching `css`, presses Enter, and waits for the new page
+    /// whose URL contains `part`.
+    pub async fn press(&self, css: &str, part: &str) {
+        self.tab_to(css).await;
+        self.enter_then(part).await;
     }
 
     /// Waits until the page shows `part` (for a form that answers on the same URL).
