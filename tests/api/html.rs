@@ -64,6 +64,10 @@ async fn public_pages_are_valid_html(backend: Backend) {
         app.get("/wall/maria").await.text().await.unwrap(),
     ));
     pages.push(("embed", app.get("/embed/wall").await.text().await.unwrap()));
+    pages.push((
+        "wall_about",
+        app.get("/wall/about").await.text().await.unwrap(),
+    ));
     pages.push(("login", app.get("/login").await.text().await.unwrap()));
     set_passwords(&app);
     let admin = signed_in(&app, "priya@example.com").await;
@@ -118,6 +122,7 @@ async fn public_pages_are_valid_html(backend: Backend) {
         ("cases", "/staff/cases".into()),
         ("outbox", "/staff/outbox".into()),
         ("settings", "/staff/settings".into()),
+        ("brand", "/staff/brand".into()),
         ("complaint", format!("/staff/notes/{complaint}")),
         ("stats", "/staff/stats".into()),
         ("portfolio", "/staff/portfolio/maria".into()),

@@ -105,6 +105,7 @@ fn public_pages(s: &Seeded) -> Vec<String> {
         "/reps?q=maria",
         "/wall",
         "/wall/maria",
+        "/wall/about",
         &format!("/stories/{}", s.published),
         "/embed/wall",
         &s.receipt,
