@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use crate::backend_tests;
 use crate::helpers::builders::seed_org;
 use crate::helpers::notes::{note_id, send_by_form};
+use crate::helpers::routes::{fill, shape, staff_routes};
 use crate::helpers::staff::{csrf, set_passwords, signed_in};
 use crate::helpers::stories::story_id;
 use crate::helpers::{Backend, TestApp, cookieless, spawn_app};
@@ -115,15 +116,6 @@ async fn placeholders(app: &TestApp) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn fill(url: &str, values: &[(&str, String)]) -> String {
-    let mut url = url.to_owned();
-    for (name, value) in values {
-        url = url.replace(&format!("{{{name}}}"), value);
-    }
-    assert!(!url.contains('{'), "no value for a placeholder in {url}");
-    url
-}
-
 async fn every_staff_route_answers_each_role_as_the_table_says(backend: Backend) {
     let app = spawn_app(backend).await;
     seed_org(&app);
@@ -168,55 +160,14 @@ async fn every_staff_route_answers_each_role_as_the_table_says(backend: Backend)
 
 backend_tests!(every_staff_route_answers_each_role_as_the_table_says);
 
-/// A URL with each `{…}` segment (and any query) reduced to `{}`.
-fn shape(url: &str) -> String {
-    let path = url.split('?').next().unwrap_or(url);
-    path.split('/')
-        .map(|segment| {
-            if segment.starts_with('{') {
-                "{}"
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// Every staff URL and method the app registers, as (method, shape); a segment that matches
 /// one of several words (`{decision:publish|decline}`) stands for each of them.
 fn registered_staff_routes() -> BTreeSet<(String, String)> {
-    let mut found = BTreeSet::new();
-    for (path, methods) in heard::web::routes::staff_urls() {
-        if !(path.starts_with("/staff") || path == "/logout") {
-            continue;
-        }
-        for path in alternatives(&path) {
-            for method in &methods {
-                found.insert(((*method).to_owned(), shape(&path)));
-            }
-        }
-    }
-    found
-}
-
-/// `/a/{x:b|c}` as `/a/b` and `/a/c`.
-fn alternatives(path: &str) -> Vec<String> {
-    let Some((before, rest)) = path.split_once('{') else {
-        return vec![path.to_owned()];
-    };
-    let (inside, after) = rest.split_once('}').unwrap_or((rest, ""));
-    let words: Vec<String> = match inside.split_once(':') {
-        Some((_, words)) => words.split('|').map(str::to_owned).collect(),
-        None => vec![format!("{{{inside}}}")],
-    };
-    let mut out = Vec::new();
-    for word in words {
-        for tail in alternatives(after) {
-            out.push(format!("{before}{word}{tail}"));
-        }
-    }
-    out
+    staff_routes()
+        .into_iter()
+        .filter(|(_, path)| path.starts_with("/staff") || path == "/logout")
+        .map(|(method, path)| (method.to_owned(), shape(&path)))
+        .collect()
 }
 
 #[test]

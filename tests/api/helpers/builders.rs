@@ -1,13 +1,13 @@
 //! Test data, each piece in one line that says what it is: the seeded organisation, people
 //! and teams changed (`member(&app, "maria").declines_naming()`), stories put on the wall
 //! without a moderator (`every_story().publish(&app)`), notes made older, links expired,
-//! settings set, notes stored in bulk. The raw SQL lives here and nowhere else.
+//! settings set, emails failed, notes stored in bulk. The raw SQL lives here and nowhere else.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use heard::db::ids::{NoteId, StaffId, StoryId, TeamId};
-use heard::db::schema::{notes, staff, stories, story_tags, teams, tokens};
-use heard::domain::{StaffFields, StaffInput, TeamName};
+use heard::db::ids::{NoteId, OutboxId, StaffId, StoryId, TeamId};
+use heard::db::schema::{notes, outbox, staff, stories, story_tags, teams, tokens};
+use heard::domain::{OutboxStatus, StaffFields, StaffInput, TeamName};
 use heard::store::audit::Actor;
 use heard::store::staff::{NewMember, add_all};
 
@@ -240,6 +240,25 @@ pub fn expire_tokens(app: &TestApp) {
         .set(tokens::expires_at.eq(heard::store::now() - Duration::minutes(1)))
         .execute(&mut app.conn())
         .expect("expire the links");
+}
+
+/// An email about this note could not be delivered and was given up on: its outbox id.
+pub fn an_email_failed(app: &TestApp, note: &str) -> String {
+    let note = NoteId::parse(note).expect("a note id");
+    let mut conn = app.conn();
+    let id: OutboxId = outbox::table
+        .filter(outbox::note_id.eq(&note))
+        .select(outbox::id)
+        .first(&mut conn)
+        .expect("an email about the note");
+    diesel::update(outbox::table.find(&id))
+        .set((
+            outbox::status.eq(OutboxStatus::Dead),
+            outbox::last_error.eq("550 no such user here"),
+        ))
+        .execute(&mut conn)
+        .expect("fail an email");
+    id.to_string()
 }
 
 /// An organisation setting, as an admin would set it (`complaint_retention_days`…).
