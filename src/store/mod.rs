@@ -60,7 +60,35 @@ pub fn is_token(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// What is stored instead of a token: its SHA-256, in lowercase hex.
 pub fn hash_token(token: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_stored_as_its_sha256() {
+        // The test vectors of FIPS 180-2 (appendix B.1) and of the empty message.
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hash_token(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn new_tokens_are_random_and_stored_hashed() {
+        let (token, hash) = new_token();
+        assert!(is_token(&token), "{token}");
+        assert_ne!(hash, token, "the token itself is never stored");
+        assert_eq!(hash, hash_token(&token));
+        assert_ne!(new_token().0, token, "each token is new");
+    }
 }

@@ -483,8 +483,8 @@ async fn each_step_says_what_it_did_in_human_words(backend: Backend) {
         "first words"
     );
     assert!(
-        list.contains("Pat D") || list.contains("Pat Doe"),
-        "the customer"
+        list.contains("<span class=\"case-customer\">Pat Doe:</span>"),
+        "the customer, by the full name staff may see"
     );
     assert!(list.contains("Maria Lopez"), "the rep");
     assert!(list.contains("Waiting for acknowledgement"));

@@ -10,6 +10,7 @@ use heard::mail::worker::MailWorker;
 
 use crate::backend_tests;
 use crate::helpers::builders::seed_org;
+use crate::helpers::mail::text_part;
 use crate::helpers::notes::{erase_from_receipt, receipt_path, send_by_form};
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
 use crate::smtp::SmtpServer;
@@ -45,22 +46,29 @@ async fn accepted_notes_are_delivered_with_stable_message_ids(backend: Backend) 
     let report = app.worker.drain().await.unwrap();
     assert_eq!((report.sent, report.retried, report.dead), (3, 0, 0));
     let mails = app.smtp.wait_for(3, WAIT);
-    let ids: Vec<String> = outbox::table
-        .select(outbox::id)
-        .load::<heard::db::ids::OutboxId>(&mut app.conn())
+    let queued: Vec<(String, String)> = outbox::table
+        .select((outbox::id, outbox::body_text))
+        .load::<(heard::db::ids::OutboxId, String)>(&mut app.conn())
         .unwrap()
-        .iter()
-        .map(|id| format!("Message-ID: <{id}@127.0.0.1>"))
+        .into_iter()
+        .map(|(id, text)| (format!("Message-ID: <{id}@127.0.0.1>"), text))
         .collect();
+    let mut quoting = 0;
     for mail in &mails {
-        assert!(
-            ids.iter().any(|id| mail.data.contains(id.as_str())),
-            "{}",
-            mail.data
-        );
+        let (_, text) = queued
+            .iter()
+            .find(|(id, _)| mail.data.contains(id.as_str()))
+            .unwrap_or_else(|| panic!("no outbox row's Message-ID in {}", mail.data));
         assert!(mail.data.contains("Content-Type: multipart/alternative"));
-        assert!(!mail.data.contains("ça marche") || mail.data.contains("charset=utf-8"));
+        // The words arrive as written, accents and dashes included, once decoded.
+        let sent = text_part(&mail.data);
+        assert_eq!(sent.trim_end(), text.trim_end(), "{}", mail.data);
+        quoting += usize::from(sent.contains("Thank you, Maria — ça marche enfin !"));
     }
+    assert_eq!(
+        quoting, 2,
+        "the rep's and the manager's emails quote the note"
+    );
     assert!(statuses(&app).iter().all(|(_, s)| s == "sent"));
     assert_eq!(
         app.worker.drain().await.unwrap().sent,

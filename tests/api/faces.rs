@@ -38,7 +38,7 @@ async fn upload(
     file: &[u8],
 ) -> reqwest::Response {
     let token = csrf(app, client).await;
-    let (kind, body) = upload_body(&token, file);
+    let (kind, body) = upload_body(&[("csrf", &token)], file);
     client
         .post(app.url(path))
         .header("content-type", kind)
@@ -220,7 +220,7 @@ async fn what_is_not_a_photo_is_refused_and_changes_nothing(backend: Backend) {
         400
     );
     // Another session's token is refused before anything is read into a picture.
-    let (kind, body) = upload_body("forged", &camera_photo());
+    let (kind, body) = upload_body(&[("csrf", "forged")], &camera_photo());
     let res = maria
         .post(app.url("/staff/me/photo"))
         .header("content-type", kind)

@@ -1,7 +1,8 @@
-//! `/healthz`, error pages in both formats, request ids and security headers.
+//! `/healthz`, error pages in both formats, request ids and security headers, and static
+//! files (cached, and never a file outside their folder).
 
 use crate::backend_tests;
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, TestApp, spawn_app};
 
 async fn healthz_answers_when_the_database_does(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -107,7 +108,53 @@ async fn static_files_are_cached_by_etag(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
-    assert_eq!(app.get("/static/../Cargo.toml").await.status(), 404);
+}
+
+/// Sends `GET target` as raw bytes, exactly as written (an HTTP client would resolve `..`
+/// before sending): the status and the body.
+async fn raw_get(app: &TestApp, target: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .await
+        .expect("read the answer");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {answer:?}"));
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_owned())
+}
+
+async fn static_files_do_not_reach_outside_their_folder(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // The raw request itself works: a static file, byte for byte.
+    let (status, css) = raw_get(&app, "/static/app.css").await;
+    assert_eq!(status, 200);
+    let on_disk = concat!(env!("CARGO_MANIFEST_DIR"), "/static/app.css");
+    let on_disk = std::fs::read_to_string(on_disk).expect("static/app.css");
+    assert!(css.ends_with(&on_disk), "the raw request reads the body");
+    for target in [
+        "/static/../Cargo.toml",
+        "/static/../../Cargo.toml",
+        "/static/..%2fCargo.toml",
+        "/static/%2e%2e%2fCargo.toml",
+        "/static/%2e%2e/Cargo.toml",
+        "/static/..%5cCargo.toml",
+        "/static/..%252fCargo.toml",
+        "/static/./app.css/../../Cargo.toml",
+    ] {
+        let (status, body) = raw_get(&app, target).await;
+        assert_eq!(status, 404, "{target}");
+        assert!(!body.contains("[package]"), "{target} served Cargo.toml");
+    }
 }
 
 backend_tests!(
@@ -118,4 +165,5 @@ backend_tests!(
     every_response_has_a_request_id_and_security_headers,
     the_start_page_offers_both_paths,
     static_files_are_cached_by_etag,
+    static_files_do_not_reach_outside_their_folder,
 );

@@ -10,6 +10,7 @@ mod browser;
 mod caching;
 mod cases;
 mod cli;
+mod csrf;
 mod delivery;
 mod durability;
 mod emails;

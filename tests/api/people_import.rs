@@ -109,7 +109,7 @@ async fn the_import_accepts_an_uploaded_file(backend: Backend) {
     set_passwords(&app);
     let admin = signed_in(&app, "priya@example.com").await;
     let send = async |token: &str, file: &[u8]| {
-        let (kind, body) = upload_body(token, file);
+        let (kind, body) = upload_body(&[("csrf", token)], file);
         admin
             .post(app.url("/staff/people/import/file"))
             .header("content-type", kind)

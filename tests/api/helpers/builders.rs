@@ -1,13 +1,14 @@
 //! Test data, each piece in one line that says what it is: the seeded organisation, people
 //! and teams changed (`member(&app, "maria").declines_naming()`), stories put on the wall
 //! without a moderator (`every_story().publish(&app)`), notes made older, links expired,
-//! settings set, notes (and featured stories) stored in bulk. The raw SQL lives here and nowhere else.
+//! settings set, emails failed, notes (and featured stories) stored in bulk. The raw SQL lives
+//! here and nowhere else.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use heard::db::ids::{NoteId, StaffId, StoryId, TeamId};
-use heard::db::schema::{notes, staff, stories, story_tags, teams, tokens};
-use heard::domain::{StaffFields, StaffInput, TeamName};
+use heard::db::ids::{NoteId, OutboxId, StaffId, StoryId, TeamId};
+use heard::db::schema::{notes, outbox, staff, stories, story_tags, teams, tokens};
+use heard::domain::{OutboxStatus, StaffFields, StaffInput, TeamName};
 use heard::store::audit::Actor;
 use heard::store::staff::{NewMember, add_all};
 
@@ -242,6 +243,25 @@ pub fn expire_tokens(app: &TestApp) {
         .expect("expire the links");
 }
 
+/// An email about this note could not be delivered and was given up on: its outbox id.
+pub fn an_email_failed(app: &TestApp, note: &str) -> String {
+    let note = NoteId::parse(note).expect("a note id");
+    let mut conn = app.conn();
+    let id: OutboxId = outbox::table
+        .filter(outbox::note_id.eq(&note))
+        .select(outbox::id)
+        .first(&mut conn)
+        .expect("an email about the note");
+    diesel::update(outbox::table.find(&id))
+        .set((
+            outbox::status.eq(OutboxStatus::Dead),
+            outbox::last_error.eq("550 no such user here"),
+        ))
+        .execute(&mut conn)
+        .expect("fail an email");
+    id.to_string()
+}
+
 /// An organisation setting, as an admin would set it (`complaint_retention_days`…).
 pub fn set_setting(app: &TestApp, key: &str, value: i64) {
     heard::store::settings::set(&mut app.conn(), key, value).expect("set a setting");
@@ -346,4 +366,13 @@ pub fn featured_stories(app: &TestApp, handle: &str, count: usize, words: &str) 
     }
     heard::store::notes::insert(&mut conn, &notes).expect("store notes");
     heard::store::stories::insert(&mut conn, &stories).expect("store stories");
+}
+
+/// A small PNG, as a photo or a logo is uploaded.
+pub fn picture() -> Vec<u8> {
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(64, 64, image::Rgb([30, 90, 60]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("a PNG");
+    png
 }

@@ -1,5 +1,5 @@
 //! What Heard queued to send (the outbox) and what it wrote to disk (`.eml` files): who gets
-//! which email, its words, the link in it.
+//! which email, its words, the link in it; and an email as sent, its text part decoded.
 
 use std::path::{Path, PathBuf};
 
@@ -92,6 +92,66 @@ pub fn eml_text(path: &Path) -> String {
         .expect("read an .eml file")
         .replace("=\r\n", "")
         .replace("=\n", "")
+}
+
+/// The plain-text part of an email as sent (MIME, multipart/alternative), decoded from its
+/// transfer encoding (quoted-printable or base64) as UTF-8, with CRLF line ends as LF.
+pub fn text_part(data: &str) -> String {
+    let start = data.find("boundary=\"").expect("a multipart email") + 10;
+    let boundary = &data[start..start + data[start..].find('"').expect("the boundary's end")];
+    let part = data
+        .split(&format!("--{boundary}"))
+        .find(|part| part.contains("Content-Type: text/plain; charset=utf-8"))
+        .unwrap_or_else(|| panic!("no UTF-8 text part in {data}"));
+    let (headers, body) = part
+        .split_once("\r\n\r\n")
+        .expect("a part's headers and body");
+    let bytes = if headers.contains("Content-Transfer-Encoding: quoted-printable") {
+        decode_quoted_printable(body)
+    } else if headers.contains("Content-Transfer-Encoding: base64") {
+        use base64::Engine;
+        let text: String = body.split_whitespace().collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .expect("base64")
+    } else {
+        body.as_bytes().to_vec()
+    };
+    String::from_utf8(bytes)
+        .expect("UTF-8 text")
+        .replace("\r\n", "\n")
+}
+
+/// Undoes quoted-printable (RFC 2045, 6.7): a soft line break (`=` at a line's end) goes,
+/// and `=XX` is the byte XX.
+pub fn decode_quoted_printable(text: &str) -> Vec<u8> {
+    let text = text.replace("=\r\n", "");
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn quoted_printable_is_decoded() {
+    let encoded = "Caf=C3=A9 au =\r\nlait =3D =E2=80=94 ok=\r\n\r\nnext line";
+    let decoded = String::from_utf8(decode_quoted_printable(encoded)).unwrap();
+    assert_eq!(decoded, "Café au lait = — ok\r\nnext line");
 }
 
 /// A file's permission bits.

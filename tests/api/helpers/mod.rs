@@ -2,12 +2,15 @@
 //! `HEARD_TEST_POSTGRES_URL` is set), the real app on 127.0.0.1:0, and a real SMTP server.
 //! What tests do with it lives beside, one module per part of the product: `staff` (signing
 //! in, CSRF), `notes` (sending a note, its receipt), `cases`, `stories`, `mail` (what was
-//! queued or written), and `builders` (test data, one line each).
+//! queued or written), `builders` (test data, one line each), `routes` (the sign-in and staff
+//! routes the app registers) and `snapshot` (the whole database, to show nothing changed).
 
 pub mod builders;
 pub mod cases;
 pub mod mail;
 pub mod notes;
+pub mod routes;
+pub mod snapshot;
 pub mod staff;
 pub mod stories;
 

@@ -135,17 +135,25 @@ impl TestApp {
     }
 }
 
-/// A multipart body with a token and one file (named `file`), as a browser sends an upload
-/// form.
-pub fn upload_body(token: &str, file: &[u8]) -> (String, Vec<u8>) {
+/// A multipart body with these text fields and one file (`file`, `staff.csv`), as a browser
+/// sends the import's upload form: its content type and its bytes.
+pub fn upload_body(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "----heardtestboundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
             .as_bytes(),
-    );
+        );
+    }
     body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"staff.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"staff.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
