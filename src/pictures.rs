@@ -17,8 +17,10 @@ pub const UPLOAD_LIMIT: usize = 5 * 1024 * 1024;
 pub const PHOTO_SIZES: [u32; 3] = [256, 128, 64];
 /// A logo fits in this box.
 pub const LOGO_BOX: (u32, u32) = (480, 160);
-/// No side of an upload may be longer (decoding stops before allocating more).
+/// No side of an upload may be longer, nor its area larger (checked from the header,
+/// before any pixel is decoded).
 const MAX_SIDE: u32 = 8000;
+const MAX_PIXELS: u64 = 24_000_000;
 
 /// One encoded picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,12 @@ fn decode(upload: &[u8]) -> Result<DynamicImage, Invalid> {
     limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| unreadable())?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS || decoder.total_bytes() > 256 * 1024 * 1024 {
+        return Err(Invalid::new(
+            "That picture has too many pixels: at most 24 megapixels, please.",
+        ));
+    }
     let orientation = decoder.orientation().map_err(|_| unreadable())?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|_| unreadable())?;
     image.apply_orientation(orientation);
@@ -170,6 +178,35 @@ mod tests {
         ] {
             assert!(photo(&bad).is_err(), "{:?}", &bad[..bad.len().min(16)]);
         }
+    }
+
+    /// CRC-32 as PNG chunks carry it.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn a_picture_that_claims_too_many_pixels_is_refused_before_decoding() {
+        // A real PNG whose header is rewritten to 7000 × 7000 (49 megapixels, 196 MB of
+        // pixels), its checksum made right: refused from the header alone.
+        let mut bomb = png(40, 40);
+        bomb[16..20].copy_from_slice(&7000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&7000u32.to_be_bytes());
+        let crc = crc32(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let refused = photo(&bomb).unwrap_err().0;
+        assert!(refused.contains("too many pixels"), "{refused}");
     }
 
     #[test]

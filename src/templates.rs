@@ -45,6 +45,11 @@ pub async fn with_brand<F: Future>(brand: Arc<Brand>, work: F) -> F::Output {
     BRAND.scope(brand, work).await
 }
 
+/// The brand of the request being served (Heard's own outside one).
+pub fn current_brand() -> Arc<Brand> {
+    BRAND.try_with(Arc::clone).unwrap_or_default()
+}
+
 /// Renders a template; `.html` templates escape every value. Every template is given the
 /// current request's `brand` (see [`with_brand`]; Heard's own outside a request) unless the
 /// context has its own.
@@ -57,8 +62,7 @@ pub fn render(name: &str, context: &tera::Context) -> Result<String, tera::Error
         return tera.render(name, context);
     }
     let mut branded = context.clone();
-    let brand = BRAND.try_with(Arc::clone).unwrap_or_default();
-    branded.insert("brand", &*brand);
+    branded.insert("brand", &*current_brand());
     tera.render(name, &branded)
 }
 

@@ -43,9 +43,12 @@ pub struct Colour {
     b: u8,
 }
 
-/// The page and card backgrounds the accent is shown on (see `static/app.css`).
+/// The page and card backgrounds the accent is shown on (see `static/app.css`): the page,
+/// cards and button text, the error summary, and the initials' circle.
 pub const PAPER: Colour = Colour::rgb(0xfb, 0xf8, 0xf4);
 pub const WHITE: Colour = Colour::rgb(0xff, 0xff, 0xff);
+pub const ERROR_TINT: Colour = Colour::rgb(0xff, 0xf5, 0xf5);
+pub const AVATAR_TINT: Colour = Colour::rgb(0xf3, 0xe3, 0xe5);
 
 /// WCAG AA for normal text.
 pub const AA: f64 = 4.5;
@@ -99,7 +102,10 @@ impl Colour {
     /// An accent is white button text's background and the colour of links and errors on
     /// the page: it must reach AA against white and the page's paper.
     pub fn check_accent(self) -> Result<Self, Invalid> {
-        let worst = self.contrast(WHITE).min(self.contrast(PAPER));
+        let worst = [WHITE, PAPER, ERROR_TINT, AVATAR_TINT]
+            .into_iter()
+            .map(|bg| self.contrast(bg))
+            .fold(f64::INFINITY, f64::min);
         if worst < AA {
             return Err(Invalid::new(format!(
                 "{self} is too light to read on the page: its contrast is {worst:.1}:1, and text needs at least {AA}:1. Choose a darker colour."

@@ -78,7 +78,8 @@ pub struct MailWorker {
     pool: Pool,
     mailer: Mailer,
     from: Mailbox,
-    /// Whether the sender's name is the organisation's (`HEARD_MAIL_FROM` left as it was).
+    /// Whether the sender's name is the organisation's (`HEARD_MAIL_FROM` unset, or an
+    /// address without a name).
     from_brand: bool,
     /// The domain part of Message-IDs (the public host).
     domain: String,
@@ -115,11 +116,12 @@ impl MailWorker {
             .and_then(|rest| rest.split(['/', ':']).next())
             .filter(|h| !h.is_empty())
             .unwrap_or("heard.localhost");
+        let from_brand = settings.mail_from == DEFAULT_FROM || from.name.is_none();
         Ok(Self {
             pool,
             mailer,
             from,
-            from_brand: settings.mail_from == DEFAULT_FROM,
+            from_brand,
             domain: host.to_owned(),
             config: WorkerConfig::default(),
             wake,

@@ -67,17 +67,21 @@ pub fn managed_teams(conn: &mut DbConn, manager: &StaffId) -> QueryResult<Vec<Te
     Ok(with_sub_teams(&all, managed))
 }
 
-/// The teams a manager sees: those they manage, the one they co-manage (their own team, when
-/// someone else manages it: see [`teams::co_manages`]), and every team below them.
+/// The teams a manager sees: those they manage, and every team below them; or, for a
+/// manager who manages no team, the one they co-manage (their own team, when someone else
+/// manages it: see [`teams::co_manages`]) and every team below it. Managing a team of one's
+/// own never also opens the team one happens to be a member of.
 ///
 /// [`teams::co_manages`]: super::teams::co_manages
 fn seen_teams(conn: &mut DbConn, person: &Staff, role: Role) -> QueryResult<Vec<TeamId>> {
     let all = team_tree(conn)?;
+    let manages_any = all.iter().any(|(_, m, _)| m.as_ref() == Some(&person.id));
     let seen = all
         .iter()
         .filter(|(id, m, _)| {
             m.as_ref() == Some(&person.id)
-                || (person.team_id.as_ref() == Some(id)
+                || (!manages_any
+                    && person.team_id.as_ref() == Some(id)
                     && super::teams::co_manages(role, &person.id, m.as_ref()))
         })
         .map(|(id, _, _)| id.clone())

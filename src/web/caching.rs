@@ -26,11 +26,12 @@ pub struct Validators {
 }
 
 impl Validators {
-    /// Validators for this request given the wall's `version`.
-    pub fn new(version: wall::Version, req: &HttpRequest) -> Self {
+    /// Validators for this request given the wall's `version` and `look` (what the brand
+    /// draws pages with: another instance may take a few seconds to follow a change).
+    pub fn new(version: wall::Version, req: &HttpRequest, look: &str) -> Self {
         use sha2::{Digest, Sha256};
         let key = format!(
-            "{}\0{}\0{}",
+            "{}\0{}\0{}\0{look}",
             version.counter,
             req.path(),
             req.query_string()
@@ -104,12 +105,14 @@ pub async fn wall_validators(
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return Ok(next.call(req).await?.map_into_left_body());
     }
+    let brand = crate::templates::current_brand();
+    let look = format!("{}\0{:?}\0{:?}", brand.name, brand.stylesheet, brand.logo);
     let version = match req.app_data::<web::Data<AppState>>() {
         Some(state) => db::run(&state.pool, |c| Ok(wall::version(c)?)).await,
         None => Err(AppError::internal(anyhow::anyhow!("no app state"))),
     };
     let validators = match version {
-        Ok(version) => Validators::new(version, req.request()),
+        Ok(version) => Validators::new(version, req.request(), &look),
         Err(e) => return Ok(req.error_response(e).map_into_right_body()),
     };
     let fresh = validators.fresh(req.request());
@@ -146,12 +149,12 @@ mod tests {
     #[test]
     fn last_modified_waits_until_the_changes_second_is_over() {
         let req = TestRequest::get().uri("/wall").to_http_request();
-        let now = Validators::new(version(7, SECOND, SECOND), &req);
+        let now = Validators::new(version(7, SECOND, SECOND), &req, "");
         assert_eq!(
             now.last_modified, None,
             "a later change this second would share it"
         );
-        let later = Validators::new(version(7, SECOND, SECOND + 1), &req);
+        let later = Validators::new(version(7, SECOND, SECOND + 1), &req, "");
         let second = UNIX_EPOCH + Duration::from_secs(SECOND.unsigned_abs());
         assert_eq!(later.last_modified, Some(second));
         assert_eq!(now.etag, later.etag, "the ETag is the version's alone");
@@ -160,7 +163,7 @@ mod tests {
     #[test]
     fn an_old_date_or_tag_is_never_current_after_a_change() {
         let plain = TestRequest::get().uri("/wall").to_http_request();
-        let before = Validators::new(version(7, SECOND, SECOND + 5), &plain);
+        let before = Validators::new(version(7, SECOND, SECOND + 5), &plain, "");
         let mut headers = HeaderMap::new();
         before.apply(&mut headers);
         // A client sends back what it was given.
@@ -175,12 +178,12 @@ mod tests {
         let by_tag = ask(header::IF_NONE_MATCH, header::ETAG);
         assert!(before.fresh(&by_date) && before.fresh(&by_tag));
         // A change after the date was given is in a later second, with another counter.
-        let after = Validators::new(version(8, SECOND + 5, SECOND + 6), &plain);
+        let after = Validators::new(version(8, SECOND + 5, SECOND + 6), &plain, "");
         assert!(!after.fresh(&by_date));
         assert!(!after.fresh(&by_tag));
         // Another page of the same version has its own tag.
         let other = TestRequest::get().uri("/wall?tag=x").to_http_request();
-        let other = Validators::new(version(7, SECOND, SECOND + 5), &other);
+        let other = Validators::new(version(7, SECOND, SECOND + 5), &other, "");
         assert!(!other.fresh(&by_tag));
     }
 }

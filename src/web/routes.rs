@@ -226,7 +226,11 @@ fn staff_pages() -> Vec<At> {
         at("/outbox").get(outbox::list),
         at("/outbox/{id}/retry").post(outbox::retry),
         at("/settings").get(settings::show).post(settings::update),
-        at("/brand").get(brand::show).post(brand::update),
+        at("/brand")
+            .get(brand::show)
+            .post(brand::update)
+            // 32 KB of CSS, form-encoded, may take three times that or more.
+            .data(crate::web::errors::form_config_up_to(256 * 1024)),
         at("/brand/logo").post(brand::upload_logo),
         at("/brand/logo/remove").post(brand::remove_logo),
         at("/me").get(me::show),

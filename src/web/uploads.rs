@@ -24,13 +24,23 @@ impl Upload {
     }
 }
 
+/// The small fields an upload form may carry; others are read and dropped.
+const FIELDS: &[&str] = &["csrf", "create_teams"];
+/// Parts in one upload, at most.
+const MAX_PARTS: usize = 8;
+
 /// Reads an upload form, the file capped at `limit` bytes (`too_big` says so to the person).
 pub async fn read(mut parts: Multipart, limit: usize, too_big: &str) -> Result<Upload, AppError> {
     let unreadable = |e: actix_multipart::MultipartError| {
         AppError::BadRequest(format!("The upload could not be read: {e}"))
     };
     let mut upload = Upload::default();
+    let mut count = 0;
     while let Some(field) = parts.next().await {
+        count += 1;
+        if count > MAX_PARTS {
+            return Err(AppError::BadRequest("That form has too many parts.".into()));
+        }
         let mut field = field.map_err(unreadable)?;
         let name = field.name().unwrap_or_default().to_owned();
         let cap = if name == "file" { limit } else { 1024 };
@@ -41,7 +51,7 @@ pub async fn read(mut parts: Multipart, limit: usize, too_big: &str) -> Result<U
             .map_err(unreadable)?;
         if name == "file" {
             upload.file = bytes.to_vec();
-        } else {
+        } else if FIELDS.contains(&name.as_str()) {
             upload
                 .fields
                 .insert(name, String::from_utf8_lossy(&bytes).into_owned());

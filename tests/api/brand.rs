@@ -96,6 +96,10 @@ async fn every_public_page_carries_the_brand(backend: Backend) {
     // and the form shows what is set.
     let (_, page) = page_as(&admin, &app, &saved).await;
     assert_eq!(stylesheet(&page), None);
+    for path in ["/login", "/password/forgot"] {
+        let (_, html) = app.page(path).await;
+        assert_eq!(stylesheet(&html), None, "{path} keeps Heard's own look");
+    }
     assert!(page.contains("value=\"Acme Telecom\""), "{page}");
     assert!(page.contains("value=\"#1a5e3a\""), "{page}");
     assert!(
@@ -195,6 +199,11 @@ async fn emails_come_from_the_organisation(backend: Backend) {
         (
             Some("Care Team <care@example.com>"),
             "From: \"Care Team\" <care@example.com>",
+        ),
+        // An address without a name takes the organisation's.
+        (
+            Some("care@example.com"),
+            "From: \"Acme Telecom\" <care@example.com>",
         ),
     ] {
         let app = spawn_app_with(backend, |args| {
