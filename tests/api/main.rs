@@ -36,3 +36,4 @@ mod scrubbing;
 mod setup;
 mod staff;
 mod wall;
+mod xss;
