@@ -43,3 +43,4 @@ mod setup;
 mod staff;
 mod wall;
 mod wall_about;
+mod xss;

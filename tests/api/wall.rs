@@ -1,12 +1,12 @@
 //! The public wall: consent everywhere, filters and keyset pages, story pages, feed, embed,
-//! the stories API, conditional GETs, and escaping of everything customers and staff type.
+//! the stories API and conditional GETs (escaping is `xss`'s).
 
 use diesel::prelude::*;
-use heard::db::schema::{outbox, wall_version};
+use heard::db::schema::wall_version;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
-use crate::helpers::builders::{member, seed_org, team};
+use crate::helpers::builders::seed_org;
 use crate::helpers::notes::{Note, withdraw_note};
 use crate::helpers::{Backend, spawn_app, spawn_app_with};
 
@@ -330,177 +330,9 @@ async fn validators_change_with_every_change(backend: Backend) {
     }
 }
 
-/// At least 100 hostile strings, through every field that reaches a public surface.
-fn xss_corpus() -> Vec<String> {
-    let bases = [
-        "<script>alert(1)</script>",
-        "<img src=x onerror=alert(1)>",
-        "<svg onload=alert(1)>",
-        "\"><script>alert(1)</script>",
-        "'><img src=x onerror=alert(1)>",
-        "javascript:alert(1)",
-        "<a href=\"javascript:alert(1)\">x</a>",
-        "<iframe src=javascript:alert(1)>",
-        "<body onload=alert(1)>",
-        "<details open ontoggle=alert(1)>",
-        "</textarea><script>alert(1)</script>",
-        "</title><script>alert(1)</script>",
-        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-        "<<script>alert(1)//<</script>",
-        "<scr<script>ipt>alert(1)</script>",
-        "<ScRiPt>alert(1)</sCrIpT>",
-        "<img src=\"x\" onerror=\"alert(1)\"/>",
-        "<input autofocus onfocus=alert(1)>",
-        "<object data=javascript:alert(1)>",
-        "<embed src=javascript:alert(1)>",
-        "<![CDATA[<script>alert(1)</script>]]>",
-        "&lt;script&gt;alert(1)&lt;/script&gt;",
-        "<style>@import 'javascript:alert(1)';</style>",
-        "<meta http-equiv=refresh content=0;url=javascript:alert(1)>",
-        "<base href=javascript:alert(1)//>",
-    ];
-    let wrappers = ["{}", "Thanks {} really", "{}{}", "\u{FF1C}script\u{FF1E}{}"];
-    let mut corpus = Vec::new();
-    for base in bases {
-        for wrap in wrappers {
-            corpus.push(wrap.replace("{}", base));
-        }
-    }
-    corpus
-}
-
-/// Whether any of the corpus's tags or script URLs survive as markup (our own templates use
-/// none of these; escaped text such as `&lt;img onerror=…` is harmless and not matched).
-fn live_markup(output: &str, payload: &str) -> bool {
-    const FORBIDDEN: &[&str] = &[
-        "<script>",
-        "<img",
-        "<svg",
-        "<iframe",
-        "<body onload",
-        "<details",
-        "<math",
-        "<input autofocus",
-        "<object",
-        "<embed",
-        "<style",
-        "<meta http-equiv",
-        "<base",
-        "<scr<",
-        "href=\"javascript:",
-        "src=\"javascript:",
-    ];
-    let lower = output.to_lowercase();
-    (payload.contains('<') && output.contains(payload))
-        || FORBIDDEN.iter().any(|f| lower.contains(f))
-}
-
-async fn no_payload_comes_out_as_markup(backend: Backend) {
-    let app = spawn_app(backend).await;
-    seed_org(&app);
-    let corpus = xss_corpus();
-    assert!(corpus.len() >= 100);
-    // Staff-typed fields too: a team and a rep with hostile names.
-    team(&app, "Care").renamed("<img src=x onerror=alert(1)> Care");
-    member(&app, "maria").renamed("Maria <script>alert(1)</script>");
-    let mut ids = Vec::new();
-    for (n, payload) in corpus.iter().enumerate() {
-        let body = format!("{payload} #{n}");
-        // Names cannot hold line breaks; everything else goes in as typed.
-        let name: String = payload
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(90)
-            .collect();
-        let story = thanks("maria", &body)
-            .customer(&name, "c@example.com")
-            .display("full")
-            .published(&app, &["kindness"])
-            .await;
-        ids.push(story);
-    }
-    let mut outputs = Vec::new();
-    for path in [
-        "/wall?limit=100",
-        "/wall/feed.atom",
-        "/embed/wall",
-        "/api/v1/stories?limit=100",
-        "/wall/maria",
-        "/",
-    ] {
-        outputs.push((path.to_owned(), app.page(path).await.1));
-    }
-    for id in ids.iter().take(30) {
-        outputs.push((
-            format!("/stories/{id}"),
-            app.page(&format!("/stories/{id}")).await.1,
-        ));
-    }
-    let mails: Vec<(String, String)> = outbox::table
-        .select((outbox::body_html, outbox::subject))
-        .load::<(Option<String>, String)>(&mut app.conn())
-        .unwrap()
-        .into_iter()
-        .map(|(html, subject)| (subject, html.unwrap_or_default()))
-        .collect();
-    for payload in &corpus {
-        for (path, out) in &outputs {
-            if path.starts_with("/api/") {
-                // JSON carries the text as data; it is never markup, but it must be intact data.
-                continue;
-            }
-            if live_markup(out, payload) {
-                let lower = out.to_lowercase();
-                let at = out
-                    .find(payload.as_str())
-                    .or_else(|| {
-                        [
-                            "<script>",
-                            "<img",
-                            "<svg",
-                            "<iframe",
-                            "<style",
-                            "<base",
-                            "<embed",
-                            "<object",
-                            "<math",
-                            "<details",
-                            "javascript:",
-                        ]
-                        .iter()
-                        .find_map(|f| lower.find(f))
-                    })
-                    .unwrap_or(0);
-                let context: String = out[at.saturating_sub(120)..].chars().take(240).collect();
-                panic!("{path} lets {payload:?} through: …{context}…");
-            }
-        }
-        for (subject, html) in &mails {
-            assert!(
-                !live_markup(html, payload),
-                "an email ({subject}) lets {payload:?} through"
-            );
-        }
-    }
-    let api: Value = app
-        .get("/api/v1/stories?limit=100")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        api["items"].as_array().unwrap().iter().any(|i| i["body"]
-            .as_str()
-            .unwrap()
-            .starts_with("<script>alert(1)</script>")),
-        "the API returns the words as data, unaltered"
-    );
-}
-
 backend_tests!(
     featured_stories_stay_on_top,
     consent_and_naming_hold_on_every_surface,
     the_wall_pages_by_cursor_and_filters,
     validators_change_with_every_change,
-    no_payload_comes_out_as_markup,
 );
