@@ -107,6 +107,31 @@ async fn every_public_page_carries_the_brand(backend: Backend) {
         "the change confirms itself: {page}"
     );
 
+    // A name is text wherever it goes: the title, the header, the story's meta tags.
+    let hostile = [
+        ("org_name", "Acme \"><script>alert(1)</script>"),
+        ("accent_colour", ""),
+        ("custom_css", ""),
+    ];
+    assert_eq!(
+        staff_post(&app, &admin, "/staff/brand", &hostile)
+            .await
+            .status(),
+        303
+    );
+    for path in [
+        "/".to_owned(),
+        format!("/stories/{story}"),
+        "/to/maria/card".to_owned(),
+    ] {
+        let (_, html) = app.page(&path).await;
+        assert!(!html.contains("<script>alert(1)"), "{path}: {html}");
+        assert!(
+            html.contains("Acme &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path}: {html}"
+        );
+    }
+
     // Emptied, the brand is Heard's again.
     let empty = [("org_name", ""), ("accent_colour", ""), ("custom_css", "")];
     staff_post(&app, &admin, "/staff/brand", &empty).await;

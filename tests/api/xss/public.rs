@@ -58,7 +58,7 @@ pub async fn wall_rep_and_story_pages(app: &TestApp, world: &World) {
     for rep in REPS.iter().filter(|r| r.named()) {
         let path = format!("/wall/{}", rep.handle);
         let pages = read_public_all(app, &path).await;
-        let title = format!("{} — stories of good service", rep.name);
+        let title = format!("{} — stories of good service — Heard", rep.name);
         assert_eq!(pages[0].text_of("title"), Some(title), "{path}: <title>");
         assert_eq!(pages[0].text_of("h1").as_deref(), Some(rep.name), "{path}");
         for t in world.thanks.iter().filter(|t| t.rep.handle == rep.handle) {
