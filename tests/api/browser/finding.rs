@@ -1,6 +1,6 @@
-//! A customer on a phone finds the person to thank by part of their name, choosing among
-//! the matches inside the form; the naming choices appear once consent is ticked and show
-//! the name typed.
+//! A customer on a phone, then another on a laptop, finds the person to thank by part of
+//! their name, choosing among the matches inside the form; the naming choices appear once
+//! consent is ticked and show the name typed.
 
 use diesel::prelude::*;
 use heard::db::schema::outbox;
@@ -11,12 +11,12 @@ use crate::helpers::{Backend, spawn_app};
 
 const NAMING: &str = "If so, how should we name you?";
 
-async fn journey(b: &Browser, app: &crate::helpers::TestApp) {
+async fn journey(b: &Browser, app: &crate::helpers::TestApp, words: &str) {
     b.goto(&app.url("/feedback/new")).await;
     let blank = b.text().await;
     assert!(!blank.contains(NAMING), "hidden until consent: {blank}");
     b.fill("#rep", "lopez").await;
-    b.fill("#body", "She found my parcel.").await;
+    b.fill("#body", words).await;
     b.fill("#customer_name", "Pat Doe").await;
     b.tab_to("#consent_publish").await;
     b.keys(" ").await;
@@ -35,6 +35,7 @@ async fn journey(b: &Browser, app: &crate::helpers::TestApp) {
     b.press("form[action='/feedback'] button[type=submit]", "/receipt/")
         .await;
     let to: Vec<String> = outbox::table
+        .filter(outbox::body_text.like(format!("%{words}%")))
         .select(outbox::recipient)
         .load(&mut app.conn())
         .unwrap();
@@ -50,7 +51,12 @@ async fn a_customer_finds_the_rep_by_name_without_leaving_the_form() {
     let app = spawn_app(Backend::Sqlite).await;
     seed_org(&app);
     add_member(&app, ("Ana Lopez", "ana@example.com", "rep", "Care", "ana"));
-    let phone = Browser::start(375, 812).await;
-    journey(&phone, &app).await;
-    phone.quit().await;
+    for (width, height, words) in [
+        (375, 812, "She found my parcel."),
+        (1280, 900, "She traced the missing refund."),
+    ] {
+        let browser = Browser::start(width, height).await;
+        journey(&browser, &app, words).await;
+        browser.quit().await;
+    }
 }
