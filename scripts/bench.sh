@@ -21,7 +21,9 @@
 # nothing reported. Each accepted submission is a durable commit of the note and its outbox
 # rows. Needs wrk (apt-get install wrk). Everything runs on loopback; the load is bounded by
 # DURATION.
-set -euo pipefail
+set -Eeuo pipefail
+# A command that fails stops the benchmark, and says which.
+trap 'echo "bench: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-16}
@@ -188,7 +190,8 @@ bench_reports() {
   care=$(curl -s -b "$jar" "http://127.0.0.1:$port/staff/stats" | grep -o '<option value="[^"]*">Care<' | sed 's/<option value="//; s/">Care<//')
   [ -n "$care" ] || die "no Care team on the stats page of $name"
   local csv="http://127.0.0.1:$port/staff/export/notes.csv?team=$care" rows bytes code
-  read -r code bytes < <(curl -s -b "$jar" -o "$WORK/notes.csv" -w '%{http_code} %{size_download}' "$csv")
+  # (read from a here-string: curl's answer has no newline, and read would fail on it)
+  read -r code bytes <<<"$(curl -s -b "$jar" -o "$WORK/notes.csv" -w '%{http_code} %{size_download}' "$csv")"
   [ "$code" = 200 ] || die "$csv answered $code, not 200"
   rows=$(wc -l <"$WORK/notes.csv")
   local constant_ms stats_ms csv_ms
@@ -248,7 +251,7 @@ bench_backend() {
   run_constant scripts/post_api_feedback.lua /api/v1/feedback
   # Every note must be stored: a 200 (a repeat) or a 429 would be a cheaper request.
   run_wrk 201 scripts/post_api_feedback.lua "http://127.0.0.1:$port/api/v1/feedback"
-  memory_results+=("$name-intake $(peak_mb "$pid")")
+  memory_results+=("$name $(peak_mb "$pid")")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   results+=("$name $RPS $P99 $C_RPS $C_P99")
 }
@@ -257,11 +260,11 @@ pg_ok() { [ -z "${SKIP_PG:-}" ] && command -v psql >/dev/null && psql "$PG_ADMIN
 with_pg() {
   local db="heard_bench_$$_$1"
   psql "$PG_ADMIN" -qc "CREATE DATABASE $db"
-  "$2" postgres "${PG_ADMIN%/*}/$db" "$3"
+  "$2" "postgres-$1" "${PG_ADMIN%/*}/$db" "$3"
   psql "$PG_ADMIN" -qc "DROP DATABASE $db WITH (FORCE)"
 }
 if [ "$WHAT" = all ] || [ "$WHAT" = intake ]; then
-  bench_backend sqlite "sqlite://$WORK/sqlite/heard.db" 8097
+  bench_backend sqlite-intake "sqlite://$WORK/sqlite-intake/heard.db" 8097
   if pg_ok; then with_pg intake bench_backend 8098; fi
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = wall ]; then
@@ -338,5 +341,5 @@ echo "POST /api/v1/feedback (each a durable commit of the note and its outbox ro
 printf '%-12s %12s %9s %16s %14s %9s\n' "backend" "requests/s" "p99 ms" "constant req/s" "constant p99" "ratio"
 for r in "${results[@]}"; do
   read -r name rps p99 c_rps c_p99 <<<"$r"
-  printf '%-12s %12s %9s %16s %14s %9s\n' "$name" "$rps" "$p99" "$c_rps" "$c_p99" "$(ratio "$rps" "$c_rps")"
+  printf '%-12s %12s %9s %16s %14s %9s\n' "${name%-intake}" "$rps" "$p99" "$c_rps" "$c_p99" "$(ratio "$rps" "$c_rps")"
 done
