@@ -1,5 +1,8 @@
-//! Embeds every file under `templates/` in the binary: writes the `(name, contents)` list
-//! that `src/templates.rs` includes, so adding a template needs no code change.
+//! Embeds every file under `templates/` and `static/` in the binary: writes the
+//! `(name, contents)` lists that `src/templates.rs` and `src/web/assets.rs` include, so adding
+//! a template or a static file needs no code change. `app.css` is the parts under
+//! `static/css/`, joined in the order of their names, so each area of the site keeps its
+//! styles in a file of its own while a page still loads one stylesheet.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -37,6 +40,39 @@ fn main() {
         writeln!(out, "    ({name:?}, include_str!({:?})),", path.display()).expect("string");
     }
     out.push(']');
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("templates.rs");
-    std::fs::write(dest, out).expect("OUT_DIR is writable");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+    std::fs::write(out_dir.join("templates.rs"), out).expect("OUT_DIR is writable");
+    static_files(&manifest.join("static"), &out_dir);
+}
+
+/// Writes `static.rs` (the `(name, path)` list of files served under `/static/`) and
+/// `app.css` (the stylesheet parts under `static/css/`, joined).
+fn static_files(root: &Path, out_dir: &Path) {
+    println!("cargo:rerun-if-changed=static");
+    let mut css = String::new();
+    let mut list = String::from("&[\n");
+    for path in files(root) {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = path
+            .strip_prefix(root)
+            .expect("under static/")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if let Some(part) = name.strip_prefix("css/") {
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            writeln!(css, "/* {part} */\n{text}").expect("string");
+        } else {
+            writeln!(list, "    ({name:?}, include_str!({:?})),", path.display()).expect("string");
+        }
+    }
+    let joined = out_dir.join("app.css");
+    std::fs::write(&joined, css).expect("OUT_DIR is writable");
+    writeln!(
+        list,
+        "    (\"app.css\", include_str!({:?})),",
+        joined.display()
+    )
+    .expect("string");
+    list.push(']');
+    std::fs::write(out_dir.join("static.rs"), list).expect("OUT_DIR is writable");
 }

@@ -5,33 +5,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 
-const FILES: &[(&str, &str, &str)] = &[
-    (
-        "app.css",
-        "text/css; charset=utf-8",
-        include_str!("../../static/app.css"),
-    ),
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/app.js"),
-    ),
-    (
-        "card.css",
-        "text/css; charset=utf-8",
-        include_str!("../../static/card.css"),
-    ),
-    (
-        "icon.svg",
-        "image/svg+xml",
-        include_str!("../../static/icon.svg"),
-    ),
-    (
-        "suggest.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/suggest.js"),
-    ),
-];
+/// Every file under `static/` (and `app.css`, joined from `static/css/`), listed by `build.rs`.
+const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/static.rs"));
+
+/// The media type of a static file, from its extension.
+fn mime(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        _ => "text/plain; charset=utf-8",
+    }
+}
 
 /// A weak validator that changes whenever the binary's copy of the file does.
 fn etag(body: &str) -> EntityTag {
@@ -41,9 +26,9 @@ fn etag(body: &str) -> EntityTag {
 }
 
 pub async fn serve(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (_, mime, body) = FILES
+    let (name, body) = FILES
         .iter()
-        .find(|(name, _, _)| *name == file.as_str())
+        .find(|(name, _)| *name == file.as_str())
         .ok_or(AppError::NotFound)?;
     let tag = etag(body);
     let fresh = req
@@ -61,20 +46,31 @@ pub async fn serve(req: HttpRequest, file: web::Path<String>) -> Result<HttpResp
     if fresh {
         return Ok(res.finish());
     }
-    Ok(res.content_type(*mime).body(*body))
+    Ok(res.content_type(mime(name)).body(*body))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn every_static_file_is_served() {
+    fn every_static_file_is_served_with_its_type() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
-            assert!(
-                super::FILES.iter().any(|(n, _, _)| *n == name),
-                "static/{name} is not listed in src/web/assets.rs"
-            );
+            if name == "css" {
+                continue;
+            }
+            assert!(super::FILES.iter().any(|(n, _)| *n == name), "{name}");
+            assert!(!super::mime(&name).starts_with("text/plain"), "{name}");
         }
+    }
+
+    #[test]
+    fn app_css_joins_every_part_in_order() {
+        let (_, css) = super::FILES.iter().find(|(n, _)| *n == "app.css").unwrap();
+        let base = css.find("/* 00-base.css */").expect("the base part");
+        assert!(
+            css[base..].contains("--accent"),
+            "the base part's text follows its name"
+        );
     }
 }

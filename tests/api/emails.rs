@@ -43,39 +43,40 @@ fn story_of(app: &TestApp, note: &NoteId) -> StoryId {
 async fn send_one_of_each(app: &TestApp) {
     let secret = Secret::new(TEST_SECRET);
     let base = app.settings.base_url.clone();
-    // Every customer was helped by phone on 20 November 2026.
+    // Every customer was helped by phone two days ago.
+    let helped = crate::helpers::days_ago(2);
     let thanks = Note::thanks(
         "maria",
         "Maria found a flight with wheelchair assistance for my mother.\nShe never rushed me.",
     )
     .customer("Pat Doe", "pat@example.com")
-    .on("2026-11-20", "phone")
+    .on(&helped, "phone")
     .publishable()
     .send(app)
     .await
     .note_id();
     let declined = Note::thanks("maria", "Thanks for the refund.")
         .customer("Lee Chan", "lee@example.com")
-        .on("2026-11-20", "phone")
+        .on(&helped, "phone")
         .publishable()
         .send(app)
         .await
         .note_id();
     let complaint = Note::complaint("maria", "I was cut off twice.")
         .customer("Ana Silva", "ana@example.com")
-        .on("2026-11-20", "phone")
+        .on(&helped, "phone")
         .send(app)
         .await
         .note_id();
     Note::thanks("maria", "The cat was on the power button!")
         .customer("Kim Lee", "kim@example.com")
-        .on("2026-11-20", "phone")
+        .on(&helped, "phone")
         .publishable()
         .send(app)
         .await;
     Note::thanks("sam", "Sam was great last year.")
         .customer("Jo Bloggs", "jo@example.com")
-        .on("2026-11-20", "phone")
+        .on(&helped, "phone")
         .send(app)
         .await;
 

@@ -17,7 +17,7 @@ fn note() -> Value {
         "customer": {"name": "Pat Doe", "email": "pat@example.com"},
         "body": "Maria found the fault in minutes.",
         "consent": {"publish": true, "display": "first"},
-        "interaction_date": "2026-11-20",
+        "interaction_date": crate::helpers::days_ago(2),
         "channel": "chat"
     })
 }

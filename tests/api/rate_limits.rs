@@ -33,7 +33,7 @@ async fn the_api_is_rate_limited(backend: Backend) {
     seed_org(&app);
     let note = Note::thanks("maria", "Maria found the fault in minutes.")
         .publishable()
-        .on("2026-11-20", "chat");
+        .on(&crate::helpers::days_ago(2), "chat");
     assert_eq!(note.post(&app).await.status(), 201);
     let res = note.post(&app).await;
     assert_eq!(res.status(), 429);

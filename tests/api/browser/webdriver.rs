@@ -392,6 +392,27 @@ impl Browser {
         .await;
     }
 
+    /// Makes the pages answer `prefers-color-scheme: dark` (or light again), as a phone or
+    /// laptop set to dark mode does; stays until changed.
+    #[allow(dead_code)] // until the dark-mode journeys use it
+    pub async fn dark(&self, on: bool) {
+        let scheme = if on { "dark" } else { "light" };
+        let params = json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]});
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": params})),
+        )
+        .await;
+    }
+
+    /// Whether the page now reads `prefers-color-scheme: dark`.
+    #[allow(dead_code)] // until the dark-mode journeys use it
+    pub async fn is_dark(&self) -> bool {
+        let script = "return matchMedia('(prefers-color-scheme: dark)').matches";
+        self.execute(script, json!([])).await.as_bool() == Some(true)
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
         use base64::Engine;

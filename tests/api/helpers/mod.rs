@@ -63,6 +63,15 @@ pub fn postgres_available() -> bool {
 
 /// Says why a test does not run here. Under `CI=true` it fails instead: a skipped test would
 /// pass without having run.
+/// A date `days` before today (UTC), as a form or the API takes it (`YYYY-MM-DD`): tests
+/// date the help they describe relative to when they run, so none of them stops passing when
+/// a fixed date drifts out of the three years the form accepts.
+pub fn days_ago(days: i64) -> String {
+    (chrono::Utc::now().date_naive() - chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 pub fn skip(test: &str, why: &str) {
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{TEST_SECRET, TestApp, fill_in, form_token};
 
-/// The customer's form, filled in: Pat Doe thanks Maria (phone, 20 November 2026), agrees
+/// The customer's form, filled in: Pat Doe thanks Maria (by phone, two days ago), agrees
 /// to be published as "Pat D.".
 pub fn thanks_form(token: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -20,7 +20,7 @@ pub fn thanks_form(token: &str) -> Vec<(&'static str, String)> {
         ("body", "Maria stayed on the line until it worked.".into()),
         ("consent_publish", "on".into()),
         ("display", "first".into()),
-        ("interaction_date", "2026-11-20".into()),
+        ("interaction_date", super::days_ago(2)),
         ("channel", "phone".into()),
         ("website", "".into()),
         ("form_token", token.into()),
