@@ -236,6 +236,10 @@ fn error_messages_say_what_is_wrong() {
         "HEARD_SECRET_KEY is invalid: it must be at least 32 characters long"
     );
     assert_eq!(
+        message(|a| a.secret_key = Some(format!("{},short", "k".repeat(40)))),
+        "HEARD_SECRET_KEY is invalid: each key in the list must be at least 32 characters long"
+    );
+    assert_eq!(
         message(|a| a.trusted_proxies = Some("10.0.0.0/8, nonsense".into())),
         "HEARD_TRUSTED_PROXIES is invalid: \"nonsense\" is not an IP address or CIDR"
     );
@@ -255,6 +259,16 @@ fn lists_and_optional_settings() {
         ["https://a.example", "http://b.example:8080"]
     );
     assert!(s.smtp_url.is_none(), "an empty SMTP URL is none");
+}
+
+#[test]
+fn the_secret_key_may_list_previous_keys() {
+    let mut a = args();
+    a.secret_key = Some(format!(" {} , {} ", "n".repeat(40), "o".repeat(40)));
+    let key = Settings::load(&a).unwrap().secret_key.unwrap();
+    let keys: Vec<&str> = crate::signing::keys(&key).collect();
+    assert_eq!(keys, ["n".repeat(40), "o".repeat(40)]);
+    assert_eq!(crate::signing::current_key(&key), "n".repeat(40));
 }
 
 #[test]

@@ -84,16 +84,22 @@ impl Setting for PathBuf {
     }
 }
 
-/// The key that signs sessions: at least 32 characters.
+/// The key that signs sessions: at least 32 characters; previous keys, still accepted, may
+/// follow it, comma-separated.
 pub struct SecretKey;
 
 impl Text for SecretKey {
     type Value = Secret;
     fn parse(text: &str) -> Result<Secret, String> {
-        if text.len() < 32 {
-            return Err("it must be at least 32 characters long".to_owned());
+        let keys: Vec<&str> = text.split(',').map(str::trim).collect();
+        if keys.iter().any(|key| key.len() < 32) {
+            return Err(if keys.len() > 1 {
+                "each key in the list must be at least 32 characters long".to_owned()
+            } else {
+                "it must be at least 32 characters long".to_owned()
+            });
         }
-        Ok(Secret::new(text))
+        Ok(Secret::new(keys.join(",")))
     }
 }
 

@@ -43,7 +43,7 @@ pub struct Colour {
     b: u8,
 }
 
-/// The page and card backgrounds the accent is shown on (see `static/app.css`): the page,
+/// The page and card backgrounds the accent is shown on (see `static/css/00-base.css`): the page,
 /// cards and button text, the error summary, and the initials' circle.
 pub const PAPER: Colour = Colour::rgb(0xfb, 0xf8, 0xf4);
 pub const WHITE: Colour = Colour::rgb(0xff, 0xff, 0xff);

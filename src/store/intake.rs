@@ -80,11 +80,33 @@ pub const FORM_ALREADY_SENT: &str =
 /// receipt generation with the secret key (so later emails can carry it), and stored only as
 /// a hash. Rotating the link raises the generation, which retires the old token at once.
 pub fn receipt_token(secret: &Secret, id: &NoteId, generation: i32) -> String {
+    crate::signing::sign(secret, "receipt", &receipt_data(id, generation))
+}
+
+fn receipt_data(id: &NoteId, generation: i32) -> String {
     if generation == 0 {
-        crate::signing::sign(secret, "receipt", id.as_str())
+        id.as_str().to_owned()
     } else {
-        crate::signing::sign(secret, "receipt", &format!("{id}:{generation}"))
+        format!("{id}:{generation}")
     }
+}
+
+/// The token already in the customer's link, whichever listed key made it (the one whose hash
+/// is `stored`): after a key rotation, later emails still carry the link the customer has.
+/// The current key's token when none matches.
+pub fn issued_receipt_token(
+    secret: &Secret,
+    id: &NoteId,
+    generation: i32,
+    stored: Option<&str>,
+) -> String {
+    let tokens = crate::signing::signatures(secret, "receipt", &receipt_data(id, generation));
+    tokens
+        .iter()
+        .find(|token| Some(super::hash_token(token).as_str()) == stored)
+        .or(tokens.first())
+        .cloned()
+        .unwrap_or_else(|| receipt_token(secret, id, generation))
 }
 
 fn unique_reference(conn: &mut DbConn) -> QueryResult<String> {

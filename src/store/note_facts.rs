@@ -38,6 +38,8 @@ pub struct NoteRow {
     pub created_at: NaiveDateTime,
     pub consent_publish: bool,
     pub receipt_generation: i32,
+    /// The hash of the token in the customer's current receipt link.
+    pub receipt_token_hash: Option<String>,
 }
 
 impl From<&NewNote> for NoteRow {
@@ -59,6 +61,7 @@ impl From<&NewNote> for NoteRow {
             created_at: new.created_at,
             consent_publish: new.consent_publish,
             receipt_generation: 0,
+            receipt_token_hash: new.receipt_token_hash.clone(),
         }
     }
 }
@@ -115,7 +118,12 @@ impl NoteFacts {
 
     /// The key in the customer's current receipt link.
     pub fn receipt_token(&self, secret: &Secret) -> String {
-        super::intake::receipt_token(secret, &self.note.id, self.note.receipt_generation)
+        super::intake::issued_receipt_token(
+            secret,
+            &self.note.id,
+            self.note.receipt_generation,
+            self.note.receipt_token_hash.as_deref(),
+        )
     }
 
     /// Queues one email about this note; a second with the same `key` is a no-op.

@@ -8,7 +8,6 @@ use actix_web::cookie::{Cookie, CookieJar, Key, SameSite, time::Duration as Cook
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::config::Secret;
 use crate::store::staff::Staff;
 
 /// A session ends after this long without a request...
@@ -30,8 +29,9 @@ pub struct SessionData {
     pub seen: i64,
 }
 
-fn key(secret: &Secret) -> Key {
-    Key::derive_from(secret.expose().as_bytes())
+/// The cookie key derived from one of the secret keys.
+fn key(secret_key: &str) -> Key {
+    Key::derive_from(secret_key.as_bytes())
 }
 
 /// `__Host-` cookies must be `Secure`, so the prefix is used only behind https.
@@ -59,7 +59,8 @@ pub fn cookie(state: &AppState, data: &SessionData) -> Cookie<'static> {
         .max_age(CookieDuration::seconds(ABSOLUTE_SECS))
         .finish();
     let mut jar = CookieJar::new();
-    jar.private_mut(&key(&state.secret_key)).add(plain);
+    jar.private_mut(&key(crate::signing::current_key(&state.secret_key)))
+        .add(plain);
     jar.delta()
         .next()
         .cloned()
@@ -98,9 +99,12 @@ pub fn read(req: &HttpRequest, state: &AppState) -> Option<SessionData> {
     let raw = req.cookie(cookie_name(&state.settings.base_url))?;
     let mut jar = CookieJar::new();
     jar.add_original(raw);
-    let plain = jar
-        .private(&key(&state.secret_key))
-        .get(cookie_name(&state.settings.base_url))?;
+    // Made with the current key, or with a previous one still listed (then the next refresh
+    // re-encrypts it with the current key).
+    let plain = crate::signing::keys(&state.secret_key).find_map(|secret_key| {
+        jar.private(&key(secret_key))
+            .get(cookie_name(&state.settings.base_url))
+    })?;
     let data: SessionData = serde_json::from_str(plain.value()).ok()?;
     let t = now();
     (t - data.seen <= IDLE_SECS && t - data.iat <= ABSOLUTE_SECS && data.seen <= t + 60)

@@ -138,9 +138,9 @@ async fn static_files_do_not_reach_outside_their_folder(backend: Backend) {
     // The raw request itself works: a static file, byte for byte.
     let (status, css) = raw_get(&app, "/static/app.css").await;
     assert_eq!(status, 200);
-    let on_disk = concat!(env!("CARGO_MANIFEST_DIR"), "/static/app.css");
-    let on_disk = std::fs::read_to_string(on_disk).expect("static/app.css");
-    assert!(css.ends_with(&on_disk), "the raw request reads the body");
+    let on_disk = concat!(env!("CARGO_MANIFEST_DIR"), "/static/css/00-base.css");
+    let on_disk = std::fs::read_to_string(on_disk).expect("static/css/00-base.css");
+    assert!(css.contains(&on_disk), "the raw request reads the body");
     for target in [
         "/static/../Cargo.toml",
         "/static/../../Cargo.toml",

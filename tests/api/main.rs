@@ -23,6 +23,7 @@ mod http;
 mod idempotency;
 mod intake;
 mod json_api;
+mod key_rotation;
 mod mail;
 mod managers;
 mod migrations;
