@@ -28,7 +28,11 @@ pub enum Command {
     /// Migrate the database, then serve (the default).
     Serve,
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        /// List the migrations that would be applied, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create (once) a sample organisation: teams, managers, reps, notes and stories.
     Demo {
         /// Also add this many published stories (for benchmarks).

@@ -15,7 +15,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(settings.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run(settings),
-        Command::Migrate => migrate::run(&settings),
+        Command::Migrate { dry_run } => migrate::run(&settings, dry_run),
         Command::Demo { stories } => demo::run(&settings, stories),
         Command::Staff(StaffCommand::Add(args)) => staff::add(&settings, &args),
         Command::Staff(StaffCommand::Import { file, create_team }) => {

@@ -12,7 +12,8 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
 pub use migrations::{
-    POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate, pending_migrations, revert_all,
+    POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate, pending_migration_names, pending_migrations,
+    revert_all,
 };
 pub use pool::{Manager, Pool, PooledConn, build_pool, open};
 pub use url::DatabaseUrl;
@@ -44,6 +45,16 @@ pub enum DbError {
     Connect { url: String, reason: String },
     #[error("database migrations failed: {0}")]
     Migrations(String),
+    #[error(
+        "this database was migrated by a newer Heard ({by}, schema {newest}); this is Heard {this}, \
+         which knows schema up to {known}. Run the newer Heard, or restore a backup taken before the upgrade"
+    )]
+    NewerSchema {
+        by: String,
+        newest: String,
+        this: &'static str,
+        known: String,
+    },
     #[error("cannot build the connection pool: {0}")]
     Pool(String),
 }

@@ -14,7 +14,7 @@ use crate::helpers::{Backend, TestDb};
 use crate::smtp::SmtpServer;
 
 /// `heard` with nothing from the caller's environment but what the test gives it.
-fn heard(db: &TestDb) -> Command {
+pub fn heard(db: &TestDb) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_heard"));
     for (key, _) in std::env::vars() {
         if key.starts_with("HEARD_") || key == "RUST_LOG" {
@@ -28,7 +28,7 @@ fn heard(db: &TestDb) -> Command {
     cmd
 }
 
-fn run(cmd: &mut Command) -> Output {
+pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run heard")
 }
 
@@ -36,12 +36,12 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn stdout(out: &Output) -> String {
+pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A failed command says what is wrong in one line starting with `heard:`.
-fn assert_one_line_failure(out: &Output, needle: &str) {
+pub fn assert_one_line_failure(out: &Output, needle: &str) {
     assert!(!out.status.success(), "expected failure: {}", stdout(out));
     let err = stderr(out);
     let last = err.lines().last().unwrap_or_default();

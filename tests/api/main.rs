@@ -42,6 +42,7 @@ mod schedule;
 mod scrubbing;
 mod setup;
 mod staff;
+mod upgrades;
 mod wall;
 mod wall_about;
 mod xss;
