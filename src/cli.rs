@@ -33,6 +33,19 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Copy the SQLite database, pictures included, into FILE while Heard keeps serving.
+    Backup {
+        /// The backup to write (must not exist yet).
+        file: PathBuf,
+    },
+    /// Put a backup made by `heard backup` in place of the SQLite database (stop Heard first).
+    Restore {
+        /// The backup to read.
+        file: PathBuf,
+        /// Replace a database that already holds staff or notes.
+        #[arg(long)]
+        force: bool,
+    },
     /// Create (once) a sample organisation: teams, managers, reps, notes and stories.
     Demo {
         /// Also add this many published stories (for benchmarks).

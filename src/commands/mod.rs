@@ -1,5 +1,6 @@
 //! The CLI commands: each loads settings, does one job, and returns an error with a clear message.
 
+mod backup;
 mod check;
 pub mod demo;
 mod migrate;
@@ -16,6 +17,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run(settings),
         Command::Migrate { dry_run } => migrate::run(&settings, dry_run),
+        Command::Backup { file } => backup::backup(&settings, &file),
+        Command::Restore { file, force } => backup::restore(&settings, &file, force),
         Command::Demo { stories } => demo::run(&settings, stories),
         Command::Staff(StaffCommand::Add(args)) => staff::add(&settings, &args),
         Command::Staff(StaffCommand::Import { file, create_team }) => {

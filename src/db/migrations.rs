@@ -95,7 +95,7 @@ where
 }
 
 /// An error naming both releases when the database has a migration this Heard does not know.
-fn refuse_newer(conn: &mut DbConn) -> Result<(), DbError> {
+pub fn refuse_newer(conn: &mut DbConn) -> Result<(), DbError> {
     let newer = match conn {
         DbConn::Sqlite(c) => newer_than_known(c, SQLITE_MIGRATIONS)?,
         DbConn::Pg(c) => newer_than_known(c, POSTGRES_MIGRATIONS)?,
@@ -147,6 +147,16 @@ pub fn pending_migration_names(conn: &mut DbConn) -> Result<Vec<String>, DbError
             .map(|m| m.name().to_string())
             .collect(),
     })
+}
+
+/// The newest migration applied to the database, if any (its schema version).
+pub fn schema_version(conn: &mut DbConn) -> Result<Option<String>, DbError> {
+    let fail = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migrations(e.to_string());
+    let applied = match conn {
+        DbConn::Sqlite(c) => MigrationHarness::applied_migrations(c).map_err(fail)?,
+        DbConn::Pg(c) => MigrationHarness::applied_migrations(c).map_err(fail)?,
+    };
+    Ok(applied.iter().map(ToString::to_string).max())
 }
 
 /// Migrations not yet applied (for `heard check`).

@@ -13,7 +13,7 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 
 pub use migrations::{
     POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, migrate, pending_migration_names, pending_migrations,
-    revert_all,
+    refuse_newer, revert_all, schema_version,
 };
 pub use pool::{Manager, Pool, PooledConn, build_pool, open};
 pub use url::DatabaseUrl;

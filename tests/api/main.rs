@@ -5,6 +5,7 @@ mod helpers;
 mod smtp;
 
 mod admin;
+mod backups;
 mod brand;
 mod browser;
 mod caching;

@@ -91,7 +91,11 @@ fn rows(conn: &mut DbConn, table: &str, columns: &[String]) -> Vec<String> {
 /// The database as it is now.
 pub fn database(app: &TestApp) -> Snapshot {
     let mut conn = app.conn();
-    let conn: &mut DbConn = &mut conn;
+    of(&mut conn)
+}
+
+/// Every row of every table behind `conn`.
+pub fn of(conn: &mut DbConn) -> Snapshot {
     let mut all = BTreeMap::new();
     for (table, columns) in layout(conn) {
         let found = rows(conn, &table, &columns);
