@@ -95,6 +95,26 @@ pub fn set_logo(conn: &mut DbConn, logo: Option<&Picture>) -> QueryResult<()> {
     }
 }
 
+/// Whether the picture `id` may be shown to anyone: the logo, or the photo of an active
+/// staff member who chose to be named in public. Other photos are for signed-in staff only,
+/// so a rep who stops being named publicly stops being shown at their photo's address too.
+pub fn is_public(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    let hash = id.split_once('-').map_or(id, |(hash, _)| hash);
+    if super::settings::texts(conn, &[LOGO])?
+        .iter()
+        .any(|(_, logo)| logo == hash)
+    {
+        return Ok(true);
+    }
+    let named: i64 = staff::table
+        .filter(staff::photo.eq(hash))
+        .filter(staff::public_naming.eq(true))
+        .filter(staff::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(named > 0)
+}
+
 /// A stored picture by its id.
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Stored>> {
     pictures::table

@@ -1,5 +1,7 @@
 //! `GET /pictures/{id}`: a stored picture (a staff photo at one size, the logo). Its id is
-//! its content's hash, so it is cached for a year; an unknown id is 404.
+//! its content's hash, so the logo is cached for a year; a photo is shown to everyone only
+//! while its rep is named in public (cached a day), otherwise to signed-in staff alone
+//! (privately). An unknown or hidden id is 404.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -8,6 +10,7 @@ use crate::app::AppState;
 use crate::db;
 use crate::error::AppError;
 use crate::store::pictures;
+use crate::web::extract::Staff;
 
 /// Whether `id` looks like one Heard gives out: 16 hex digits, `-`, a size or `logo`.
 fn well_formed(id: &str) -> bool {
@@ -25,18 +28,28 @@ fn well_formed(id: &str) -> bool {
 pub async fn serve(
     state: web::Data<AppState>,
     id: web::Path<String>,
+    staff: Option<Staff>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     if !well_formed(&id) {
         return Err(AppError::NotFound);
     }
     let etag = format!("\"{id}\"");
-    let picture = db::run(&state.pool, move |c| Ok(pictures::find(c, &id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let logo = id.ends_with("-logo");
+    let (picture, public) = db::run(&state.pool, move |c| {
+        Ok((pictures::find(c, &id)?, pictures::is_public(c, &id)?))
+    })
+    .await?;
+    let picture = picture.ok_or(AppError::NotFound)?;
+    let caching = match (public, staff.is_some()) {
+        (true, _) if logo => "public, max-age=31536000, immutable",
+        (true, _) => "public, max-age=86400",
+        (false, true) => "private, max-age=3600",
+        (false, false) => return Err(AppError::NotFound),
+    };
     Ok(HttpResponse::Ok()
         .content_type(picture.content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((header::CACHE_CONTROL, caching))
         .insert_header((header::ETAG, etag))
         .body(picture.body))
 }

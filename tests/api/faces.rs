@@ -114,11 +114,10 @@ async fn customers_see_the_face_of_whom_they_thank(backend: Backend) {
         let res = app.get(&format!("/pictures/{hash}-{size}")).await;
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["content-type"], "image/jpeg");
-        assert!(
-            res.headers()["cache-control"]
-                .to_str()
-                .unwrap()
-                .contains("immutable")
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=86400",
+            "cached a day: a rep who stops being named stops being shown within it"
         );
         let bytes = res.bytes().await.unwrap();
         assert!(
@@ -169,11 +168,20 @@ async fn customers_see_the_face_of_whom_they_thank(backend: Backend) {
     let (_, form) = app.page("/to/maria").await;
     assert!(faces(&form).is_empty());
     assert!(form.contains(">ML</span>"), "initials again: {form}");
-    // James still shows (privately) the same picture, so it stays.
+    // James still has the same picture, so it stays; but he chose not to be named, so it is
+    // shown to signed-in staff alone, never at its public address.
     assert_eq!(
         app.get(&format!("/pictures/{hash}-128")).await.status(),
-        200
+        404,
+        "the photo of a rep who is not named is not public"
     );
+    let seen = james
+        .get(app.url(&format!("/pictures/{hash}-128")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.status(), 200);
+    assert_eq!(seen.headers()["cache-control"], "private, max-age=3600");
     let token = csrf(&app, &james).await;
     james
         .post(app.url("/staff/me/photo/remove"))
