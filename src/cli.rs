@@ -46,6 +46,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Copy every row of the database into another, empty one (SQLite to PostgreSQL or
+    /// back), then check that every table's row count matches.
+    Copy {
+        /// The database to copy into, like postgres://heard@127.0.0.1/heard or
+        /// sqlite://data/heard.db; it must hold no data yet.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Create (once) a sample organisation: teams, managers, reps, notes and stories.
     Demo {
         /// Also add this many published stories (for benchmarks).

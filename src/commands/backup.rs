@@ -3,12 +3,14 @@
 //! empty database. On PostgreSQL both name the `pg_dump` / `pg_restore` commands instead.
 
 use std::path::Path;
-use std::time::Instant;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 
+use super::progress::Progress;
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbConn};
 
@@ -29,7 +31,7 @@ pub fn backup(settings: &Settings, file: &Path) -> anyhow::Result<()> {
     let mut conn = db::connect(&settings.database)?;
     let version = db::schema_version(&mut conn)?.unwrap_or_else(|| "none".to_owned());
     eprintln!("backing up {} ...", settings.database);
-    copy_into(&mut conn, file)?;
+    copy_into(&mut conn, file, "backup")?;
     println!(
         "{}: {} bytes, schema {version}, in {:.1} s",
         file.display(),
@@ -40,15 +42,47 @@ pub fn backup(settings: &Settings, file: &Path) -> anyhow::Result<()> {
 }
 
 /// `VACUUM INTO`: one read transaction, so the copy is consistent even while others write.
-fn copy_into(conn: &mut DbConn, file: &Path) -> anyhow::Result<()> {
+/// Progress is the copy's size against the pages in use, read as it grows.
+fn copy_into(conn: &mut DbConn, file: &Path, label: &'static str) -> anyhow::Result<()> {
     let path = file
         .to_str()
         .context("the backup file's path must be valid UTF-8")?;
-    diesel::sql_query("VACUUM INTO ?")
-        .bind::<Text, _>(path)
-        .execute(conn)
-        .with_context(|| format!("cannot write {path}"))?;
+    let total = bytes_in_use(conn).unwrap_or(0);
+    let (finished, tick) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut progress = Progress::new(label, total);
+            while let Err(RecvTimeoutError::Timeout) = tick.recv_timeout(Duration::from_millis(250))
+            {
+                // Never the end before the end: the copy may outgrow the estimate.
+                let written = std::fs::metadata(file).map_or(0, |m| m.len());
+                progress.set(written.min(total.saturating_sub(1)));
+            }
+            progress.set(total);
+        });
+        let copied = diesel::sql_query("VACUUM INTO ?")
+            .bind::<Text, _>(path)
+            .execute(conn)
+            .with_context(|| format!("cannot write {path}"));
+        drop(finished);
+        copied
+    })?;
     Ok(())
+}
+
+/// The bytes of the database's pages that hold data (what `VACUUM INTO` writes, about).
+fn bytes_in_use(conn: &mut DbConn) -> QueryResult<u64> {
+    #[derive(QueryableByName)]
+    struct Bytes {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let bytes: Bytes = diesel::sql_query(
+        "SELECT (p.page_count - f.freelist_count) * s.page_size AS n \
+         FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s",
+    )
+    .get_result(conn)?;
+    Ok(u64::try_from(bytes.n).unwrap_or_default())
 }
 
 /// Puts the backup in `file` in place of the configured database, which must hold no staff
@@ -84,7 +118,7 @@ pub fn restore(settings: &Settings, file: &Path, force: bool) -> anyhow::Result<
     }
     let staging = target.with_extension("restoring");
     let _ = std::fs::remove_file(&staging);
-    copy_into(&mut backup, &staging)?;
+    copy_into(&mut backup, &staging, "restore")?;
     drop(backup);
     for suffix in ["-wal", "-shm"] {
         let mut side = target.clone().into_os_string();

@@ -2,6 +2,7 @@
 
 mod backup;
 mod check;
+mod copy;
 pub mod demo;
 mod migrate;
 mod progress;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { dry_run } => migrate::run(&settings, dry_run),
         Command::Backup { file } => backup::backup(&settings, &file),
         Command::Restore { file, force } => backup::restore(&settings, &file, force),
+        Command::Copy { to } => copy::run(&settings, &to),
         Command::Demo { stories } => demo::run(&settings, stories),
         Command::Staff(StaffCommand::Add(args)) => staff::add(&settings, &args),
         Command::Staff(StaffCommand::Import { file, create_team }) => {

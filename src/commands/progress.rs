@@ -8,6 +8,8 @@ pub struct Progress {
     done: u64,
     last_tenth: u64,
     terminal: bool,
+    /// The bar reached its end (and its line was closed).
+    ended: bool,
 }
 
 impl Progress {
@@ -18,11 +20,21 @@ impl Progress {
             done: 0,
             last_tenth: 0,
             terminal: std::io::stderr().is_terminal(),
+            ended: false,
         }
     }
 
     pub fn advance(&mut self, n: u64) {
-        self.done = (self.done + n).min(self.total);
+        self.set(self.done + n);
+    }
+
+    /// Shows `done` of the total (at most the total).
+    pub fn set(&mut self, done: u64) {
+        if self.ended {
+            return;
+        }
+        self.done = done.min(self.total);
+        self.ended = self.done == self.total;
         let mut err = std::io::stderr().lock();
         if self.terminal {
             let width = 30;

@@ -52,7 +52,7 @@ fn apply(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
 
 /// Notes which release migrated the database, for the message an older release gives.
 fn record_release(conn: &mut DbConn) -> Result<(), DbError> {
-    let now = chrono::Utc::now().naive_utc();
+    let now = crate::store::now();
     let release = env!("CARGO_PKG_VERSION");
     let row = (
         settings::key.eq(MIGRATED_BY),

@@ -129,6 +129,26 @@ where
     }
 }
 
+/// Runs `f` in a read-only transaction that sees one consistent snapshot of the database,
+/// however long it takes and whatever others write meanwhile; nothing is written.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        // In WAL mode a read transaction keeps the snapshot its first read takes.
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    let result = f(conn);
+    let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+    result
+}
+
 /// Runs database work on the blocking thread pool, never on the async executor, inside the
 /// caller's tracing span (so its log lines keep the request id).
 pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, crate::error::AppError>

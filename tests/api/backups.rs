@@ -3,37 +3,13 @@
 //! a database that holds data is replaced only with `--force`. On PostgreSQL both commands name
 //! the `pg_dump` and `pg_restore` commands to use instead.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use crate::cli::{assert_one_line_failure, heard, run, stdout};
+use crate::cli::{assert_one_line_failure, heard, run, serve, stdout};
 use crate::helpers::builders::seed_org;
 use crate::helpers::notes::Note;
 use crate::helpers::snapshot;
-use crate::helpers::{Backend, TEST_SECRET, TestDb, spawn_app};
-
-/// Serves `db` with `heard serve` and the tests' key; the child and its address.
-fn serve(db: &TestDb) -> (std::process::Child, String) {
-    let mut child = heard(db)
-        .arg("serve")
-        .env("HEARD_BIND", "127.0.0.1:0")
-        .env("HEARD_SECRET_KEY", TEST_SECRET)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    let addr = first
-        .strip_prefix("Heard is listening on http://")
-        .and_then(|rest| rest.split(' ').next())
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    (child, format!("http://{addr}"))
-}
+use crate::helpers::{Backend, TestDb, spawn_app};
 
 #[tokio::test]
 async fn a_backup_taken_while_serving_restores_into_a_working_heard() {

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use heard::db::schema::{notes, staff, stories, teams};
 
 use crate::backend_tests_blocking;
-use crate::helpers::{Backend, TestDb};
+use crate::helpers::{Backend, TEST_SECRET, TestDb};
 use crate::smtp::SmtpServer;
 
 /// `heard` with nothing from the caller's environment but what the test gives it.
@@ -26,6 +26,29 @@ pub fn heard(db: &TestDb) -> Command {
         .current_dir(db.dir.path())
         .stdin(Stdio::null());
     cmd
+}
+
+/// Serves `db` with `heard serve` and the tests' key; the child and its address.
+pub fn serve(db: &TestDb) -> (std::process::Child, String) {
+    let mut child = heard(db)
+        .arg("serve")
+        .env("HEARD_BIND", "127.0.0.1:0")
+        .env("HEARD_SECRET_KEY", TEST_SECRET)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let addr = first
+        .strip_prefix("Heard is listening on http://")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    (child, format!("http://{addr}"))
 }
 
 pub fn run(cmd: &mut Command) -> Output {

@@ -16,7 +16,7 @@ use crate::helpers::staff::{csrf, set_passwords, signed_in, staff_post, upload_b
 use crate::helpers::{Backend, TestApp, page_as, spawn_app};
 
 /// A 640×480 JPEG carrying an EXIF block with a camera's name and a place.
-fn camera_photo() -> Vec<u8> {
+pub fn camera_photo() -> Vec<u8> {
     let pixels = RgbImage::from_fn(640, 480, |x, y| {
         image::Rgb([(x / 3) as u8, (y / 2) as u8, 120])
     });
@@ -31,7 +31,7 @@ fn camera_photo() -> Vec<u8> {
     [&jpeg[..2], &app1[..], &jpeg[2..]].concat()
 }
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,

@@ -27,6 +27,24 @@ fn switch_to(app: &mut TestApp, key: &str) {
     tokio::spawn(server);
 }
 
+/// Posts `note` through the API with one fixed `Idempotency-Key`; the receipt URL answered.
+async fn keyed(app: &TestApp, note: &Note) -> String {
+    let res = app
+        .client
+        .post(app.url("/api/v1/feedback"))
+        .header("Idempotency-Key", "rotation-retry-1")
+        .json(note.json())
+        .send()
+        .await
+        .expect("post a note");
+    assert!(res.status().is_success(), "{}", res.status());
+    let body: serde_json::Value = res.json().await.expect("a JSON answer");
+    body["receipt_url"]
+        .as_str()
+        .expect("a receipt URL")
+        .to_owned()
+}
+
 async fn rotating_the_key_signs_no_one_out(backend: Backend) {
     let mut app = spawn_app(backend).await;
     seed_org(&app);
@@ -41,6 +59,8 @@ async fn rotating_the_key_signs_no_one_out(backend: Backend) {
         .await
         .receipt_path();
     let served_before = fresh_token(&app).await;
+    let retried = Note::thanks("maria", "Maria found the parcel the courier had lost.");
+    let first = keyed(&app, &retried).await;
 
     switch_to(&mut app, &format!("{NEW_KEY},{TEST_SECRET}"));
     let (status, _) = page_as(&grace, &app, "/staff").await;
@@ -51,6 +71,11 @@ async fn rotating_the_key_signs_no_one_out(backend: Backend) {
     let (status, page) = app.page(&receipt).await;
     assert_eq!(status, 200, "so does a receipt link");
     assert!(page.contains(words));
+    assert_eq!(
+        keyed(&app, &retried).await,
+        first,
+        "a retry with the same Idempotency-Key gets the link the first answer gave"
+    );
     let sent = post_form(&app, &thanks_form(&served_before)).await;
     assert_eq!(sent.status(), 303, "and a form served before it");
     let story = story_id(&app, words);

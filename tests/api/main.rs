@@ -11,6 +11,7 @@ mod browser;
 mod caching;
 mod cases;
 mod cli;
+mod copies;
 mod csrf;
 mod delivery;
 mod durability;

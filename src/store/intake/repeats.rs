@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use super::{
-    Accepted, DUPLICATE_WINDOW_MINUTES, IDEMPOTENCY_HOURS, IntakeContext, Outcome, receipt_token,
+    Accepted, DUPLICATE_WINDOW_MINUTES, IDEMPOTENCY_HOURS, IntakeContext, Outcome,
+    issued_receipt_token,
 };
 use crate::db::DbConn;
 use crate::db::ids::NoteId;
@@ -138,17 +139,19 @@ fn replay(
     content: &str,
     now: NaiveDateTime,
 ) -> StoreResult<Option<Accepted>> {
-    let first: Option<(NoteId, Option<String>, NaiveDateTime, i32)> = notes::table
+    type First = (NoteId, Option<String>, NaiveDateTime, i32, Option<String>);
+    let first: Option<First> = notes::table
         .filter(notes::idempotency_key.eq(key_hash))
         .select((
             notes::id,
             notes::content_hash,
             notes::created_at,
             notes::receipt_generation,
+            notes::receipt_token_hash,
         ))
         .first(conn)
         .optional()?;
-    let Some((id, first_hash, created, generation)) = first else {
+    let Some((id, first_hash, created, generation, stored)) = first else {
         return Ok(None);
     };
     if created <= now - Duration::hours(IDEMPOTENCY_HOURS) {
@@ -163,6 +166,7 @@ fn replay(
             "This key was already used for a different request. Use a new key for a new note.",
         ));
     }
-    let token = receipt_token(ctx.secret, &id, generation);
+    // The link the first answer gave, even if the key has been rotated since.
+    let token = issued_receipt_token(ctx.secret, &id, generation, stored.as_deref());
     Ok(Some(existing(conn, id, Some(token), Outcome::Replayed)?))
 }

@@ -122,6 +122,17 @@ impl Snapshot {
         out
     }
 
+    /// How many rows `table` has.
+    pub fn count(&self, table: &str) -> usize {
+        self.0.get(table).map_or(0, Vec::len)
+    }
+
+    /// The snapshot without these tables (ones that differ between two databases by design).
+    pub fn without(mut self, tables: &[&str]) -> Self {
+        self.0.retain(|table, _| !tables.contains(&table.as_str()));
+        self
+    }
+
     /// How many rows there are in all (to show a snapshot saw something).
     pub fn rows(&self) -> usize {
         self.0.values().map(Vec::len).sum()
